@@ -12,6 +12,11 @@ export interface CodecContext {
   readonly addPathIpv6?: boolean;
   /** The peer is external (changes RFC 7606 treatments of LOCAL_PREF, ORIGINATOR_ID, CLUSTER_LIST). */
   readonly ebgp?: boolean;
+  /**
+   * RFC 6396 §4.3.4: inside TABLE_DUMP_V2 RIB entries MP_REACH_NLRI is abbreviated to
+   * (next-hop length, next hop) with no AFI/SAFI/reserved/NLRI. `afi` says which family the entry is for.
+   */
+  readonly mrtRibEntryAfi?: 1 | 2;
 }
 
 /** AS_PATH segment types — RFC 4271 §4.3, RFC 5065 §3. */
