@@ -1,0 +1,3 @@
+/** btrd/mrt — MRT (RFC 6396) reader, TABLE_DUMP_V2 writer, and RIB → UPDATE stream conversion. */
+export * from './types.js';
+export * from './reader.js';
