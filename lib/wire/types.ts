@@ -46,7 +46,7 @@ export interface MpReach {
   readonly safi: number;
   readonly nextHop: MpNextHop;
   /** The raw next-hop bytes (kept for byte-exact re-encoding of non-canonical forms). */
-  readonly nextHopBytes: Uint8Array;
+  readonly nextHopBytes?: Uint8Array;
   /** Only for AFI 1/2 SAFI 1/2; other families keep their NLRI as `rawNlri`. */
   readonly nlri: readonly PrefixKey[];
   readonly pathIds?: readonly number[];
