@@ -103,6 +103,7 @@ export function decodeNlri(
       pathIds?.push(((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0);
       p += 4;
     }
+    if (p >= end) throw new UpdateMessageError(`truncated NLRI: path identifier without a prefix at offset ${p}`, subcode);
     const len = b[p++];
     if (len > maxLen) throw new UpdateMessageError(`NLRI prefix length ${len} > ${maxLen}`, subcode);
     const n = (len + 7) >> 3;
