@@ -314,11 +314,11 @@ export function decodeAttributeEntries(b: Uint8Array, entries: readonly Attribut
   const issues: AttributeIssue[] = [];
   let treatment: Treatment = 'none';
   let seenLow = 0; // bitmask of type codes < 32 seen
-  const seenHigh = new Set<number>();
+  let seenHigh: Set<number> | null = null;
   for (const e of entries) {
     const { type, flags } = e;
     // RFC 7606 §3 (g): occurrences after the first are discarded (MP duplicates are handled by update.ts).
-    const dup = type < 32 ? (seenLow & (1 << type)) !== 0 : seenHigh.has(type);
+    const dup = type < 32 ? (seenLow & (1 << type)) !== 0 : seenHigh !== null && seenHigh.has(type);
     if (dup) {
       if (!MP_ATTRIBUTES.has(type)) {
         issues.push(issueOf(type, 'attribute-discard', `duplicate attribute type ${type} discarded`, UpdateSubcode.MalformedAttributeList));
@@ -327,7 +327,7 @@ export function decodeAttributeEntries(b: Uint8Array, entries: readonly Attribut
       continue;
     }
     if (type < 32) seenLow |= 1 << type;
-    else seenHigh.add(type);
+    else (seenHigh ??= new Set()).add(type);
     if (MP_ATTRIBUTES.has(type)) {
       wire.push({ type, flags });
       continue;

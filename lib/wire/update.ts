@@ -18,28 +18,34 @@ import type { AttributeIssue, CodecContext, MpReach, MpUnreach, PathAttributes, 
 /** The process-wide interner used when a caller does not bring its own. */
 export const defaultInterner = new AttributeInterner();
 
-function contextTag(ctx: CodecContext): string {
-  return String.fromCharCode(65 + (ctx.fourOctetAs ? 1 : 0) + (ctx.ebgp ? 2 : 0) + (ctx.mrtRibEntryAfi ?? 0) * 4);
+function contextTag(ctx: CodecContext): number {
+  return (ctx.fourOctetAs ? 1 : 0) + (ctx.ebgp ? 2 : 0) + (ctx.mrtRibEntryAfi ?? 0) * 4;
 }
 
 /**
- * The interning key: the attribute bytes with MP_REACH/MP_UNREACH replaced by a zero-length stand-in
- * (flags, type, zero length), so UPDATEs that differ only in their MP NLRI share one decoded attribute set while
- * the MP attributes' position (kept in `wire`) is still part of the key.
+ * The interned blob is the attribute bytes with MP_REACH/MP_UNREACH replaced by a zero-length stand-in
+ * (their flags and type), so UPDATEs that differ only in their MP NLRI share one decoded attribute set
+ * while the MP attributes' position and flags (kept in `wire`) stay part of the key. The stand-in keeps
+ * the Extended Length bit with a 2-octet zero length, so the key is still a self-delimiting attribute list.
  */
-function internKey(b: Uint8Array, start: number, entries: readonly AttributeEntry[], end: number, ctx: CodecContext): string {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  let key = contextTag(ctx);
+function internDecode(b: Uint8Array, start: number, end: number, entries: readonly AttributeEntry[], ctx: CodecContext, interner: AttributeInterner): DecodedAttributes {
+  const decode = (): DecodedAttributes => decodeAttributeEntries(b, entries, ctx);
+  const tag = contextTag(ctx);
+  let mp = 0;
+  for (let i = 0; i < entries.length; i++) if (entries[i].type === AttrType.MpReachNlri || entries[i].type === AttrType.MpUnreachNlri) mp++;
+  if (mp === 0) return interner.intern(b, start, end, tag, decode);
+  const parts: number[] = [];
   let from = start;
   for (const e of entries) {
     if (e.type !== AttrType.MpReachNlri && e.type !== AttrType.MpUnreachNlri) continue;
-    // The stand-in keeps the flags (the Extended Length bit included, with a 2-octet zero length) because
-    // they are part of `wire`, so the key stays a well-formed, self-delimiting attribute list.
-    const zeroLength = e.flags & AttrFlag.ExtendedLength ? '\0\0' : '\0';
-    key += buf.toString('latin1', from, e.start) + String.fromCharCode(e.flags, e.type) + zeroLength;
+    for (let i = from; i < e.start; i++) parts.push(b[i]);
+    parts.push(e.flags, e.type, 0);
+    if (e.flags & AttrFlag.ExtendedLength) parts.push(0);
     from = e.end;
   }
-  return key + buf.toString('latin1', from, end);
+  for (let i = from; i < end; i++) parts.push(b[i]);
+  const key = Uint8Array.from(parts);
+  return interner.intern(key, 0, key.length, tag, decode);
 }
 
 function missingMandatory(type: number, name: string): AttributeIssue {
@@ -76,8 +82,7 @@ export function decodeUpdate(body: Uint8Array, ctx: CodecContext, interner: Attr
   if (tal > 0) {
     const scan = scanAttributes(body, attrStart, attrEnd);
     mp = decodeMpEntries(body, scan.entries, ctx);
-    const decode = (): DecodedAttributes => decodeAttributeEntries(body, scan.entries, ctx);
-    const dec = interner && !scan.framingError ? interner.intern(internKey(body, attrStart, scan.entries, attrEnd, ctx), decode) : decode();
+    const dec = interner && !scan.framingError ? internDecode(body, attrStart, attrEnd, scan.entries, ctx, interner) : decodeAttributeEntries(body, scan.entries, ctx);
     attributes = dec.attributes;
     treatment = dec.treatment;
     issues = dec.issues;
@@ -102,13 +107,15 @@ export function decodeUpdate(body: Uint8Array, ctx: CodecContext, interner: Attr
     }
   }
 
+  // One object shape for every UPDATE (absent parts are undefined) keeps consumers monomorphic.
   return {
     withdrawn,
-    ...(withdrawnPathIds ? { withdrawnPathIds } : {}),
+    withdrawnPathIds: withdrawnPathIds ?? undefined,
     attributes,
     nlri,
-    ...(nlriPathIds ? { nlriPathIds } : {}),
-    ...mp,
+    nlriPathIds: nlriPathIds ?? undefined,
+    mpReach: mp.mpReach,
+    mpUnreach: mp.mpUnreach,
     treatment,
     issues,
   };
