@@ -39,6 +39,8 @@ export interface RibDumpRoute {
   readonly entries: readonly RibDumpEntry[];
   /** 1 unicast (default) or 2 multicast. */
   readonly safi?: 1 | 2;
+  /** MRT header timestamp for this record (default: the dump's `timestamp`). */
+  readonly timestamp?: number;
 }
 
 export interface TableDumpV2Options {
@@ -112,7 +114,7 @@ export class TableDumpV2Encoder {
       : addPath
         ? multicast ? S.RibIpv4MulticastAddPath : S.RibIpv4UnicastAddPath
         : multicast ? S.RibIpv4Multicast : S.RibIpv4Unicast;
-    const at = header(w, this.options.timestamp, subtype);
+    const at = header(w, route.timestamp ?? this.options.timestamp, subtype);
     w.u32(this.sequence++ >>> 0);
     const len = prefixLength(prefix);
     w.u8(len);
