@@ -173,13 +173,30 @@ export function renderBgpdump(records: Iterable<MrtRecord>, withAttributes: bool
   return lines;
 }
 
+/** Offset of the n-th '|' in a line (n from 1), or -1. */
+function nthBar(l: string, n: number): number {
+  let a = -1;
+  for (let i = 0; i < n; i++) {
+    a = l.indexOf('|', a + 1);
+    if (a < 0) return -1;
+  }
+  return a;
+}
+
+/** Column `i` (0-based) of a bgpdump line. */
+export function column(l: string, i: number): string {
+  const a = i === 0 ? -1 : nthBar(l, i);
+  const b = l.indexOf('|', a + 1);
+  return b < 0 ? l.slice(a + 1) : l.slice(a + 1, b);
+}
+
 /** The key columns of bgpdump lines (everything up to the prefix, plus the path id for _AP lines). */
 export function keyColumns(lines: readonly string[]): string[] {
   return lines.map((l) => {
-    const f = l.split('|');
-    if (f[2] === 'STATE') return l;
-    if (f[2] === 'W') return f.join('|');
-    return f.slice(0, f[0].endsWith('_AP') ? 7 : 6).join('|') + '|';
+    const kind = column(l, 2);
+    if (kind === 'STATE' || kind === 'W') return l;
+    const end = nthBar(l, l.startsWith('TABLE_DUMP2_AP') || l.startsWith('BGP4MP_AP') || l.startsWith('BGP4MP_ET_AP') ? 7 : 6);
+    return end < 0 ? l : l.slice(0, end + 1);
   });
 }
 

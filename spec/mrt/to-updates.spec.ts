@@ -79,7 +79,6 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 for (const [rel, addPath] of [
-  ['rib/rib.20140523.0600_firstMB.complete-records.gz', false],
   ['rib/rib6.20151101.0600_firstMB.complete-records.gz', false],
   ['rib/bview.ipv6_unicast_add_path.gz', true],
   ['impl-samples/quagga_rib', false],

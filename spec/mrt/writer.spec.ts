@@ -38,7 +38,6 @@ async function rewrite(rel: string, out: string): Promise<RibRecord[]> {
 
 for (const [rel, gz] of [
   ['rib/rib.20140523.0600_firstMB.complete-records.gz', true],
-  ['rib/rib6.20151101.0600_firstMB.complete-records.gz', false],
   ['rib/bview.ipv4_unicast_add_path.gz', true],
   ['rib/bview.ipv6_unicast_add_path.gz', false],
   ['rib/bview.64k_stream_overflow.gz', false],
