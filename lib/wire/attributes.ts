@@ -373,7 +373,7 @@ export function decodeAttributeEntries(b: Uint8Array, entries: readonly Attribut
 
 /** RFC 6793 §4.2.3: derive the effective AS path and aggregator once per (interned) attribute set. */
 function finishAttributes(attrs: PathAttributes, ctx: CodecContext): void {
-  if (attrs.asPath) attrs.asPathEffective = ctx.fourOctetAs ? attrs.asPath : mergeAs4Path(attrs.asPath, attrs.as4Path, attrs.aggregator);
+  if (attrs.asPath) attrs.asPathEffective = ctx.fourOctetAs ? attrs.asPath : mergeAs4Path(attrs.asPath, attrs.as4Path, attrs.aggregator, attrs.as4Aggregator);
   if (attrs.aggregator) {
     const useAs4 = !ctx.fourOctetAs && attrs.aggregator.asn === AS_TRANS && attrs.as4Aggregator;
     attrs.aggregatorEffective = useAs4 ? attrs.as4Aggregator : attrs.aggregator;

@@ -68,13 +68,16 @@ attributes('format gives one line per attribute through the descriptors', () => 
 const seq = (...asns: number[]): AsPathSegment => ({ type: 2, asns });
 attributes('AS4_PATH merge follows RFC 6793 §4.2.3', () => {
   // A 2-octet speaker (AS 200) prepended itself to a path of 4-octet ASes that it saw as AS_TRANS.
-  assert.equal(mergeAs4Path([seq(200, 23456, 23456)], [seq(65537, 65538)], undefined), [seq(200, 65537, 65538)]);
+  assert.equal(mergeAs4Path([seq(200, 23456, 23456)], [seq(65537, 65538)], undefined, undefined), [seq(200, 65537, 65538)]);
   // AS4_PATH longer than AS_PATH: ignored.
-  assert.equal(mergeAs4Path([seq(23456)], [seq(65537, 65538)], undefined), [seq(23456)]);
-  // AGGREGATOR with a real 2-octet AS: AS4_PATH ignored.
-  assert.equal(mergeAs4Path([seq(200, 23456)], [seq(65537)], { asn: 300, address: '10.0.0.1' }), [seq(200, 23456)]);
+  assert.equal(mergeAs4Path([seq(23456)], [seq(65537, 65538)], undefined, undefined), [seq(23456)]);
+  const as4agg = { asn: 65537, address: '10.0.0.1' };
+  // AGGREGATOR with a real 2-octet AS and an AS4_AGGREGATOR: an OLD speaker aggregated; AS4_PATH ignored.
+  assert.equal(mergeAs4Path([seq(200, 23456)], [seq(65537)], { asn: 300, address: '10.0.0.1' }, as4agg), [seq(200, 23456)]);
+  // AGGREGATOR alone (no AS4_AGGREGATOR): the rule does not apply, the paths are merged (rrc15 2010 data).
+  assert.equal(mergeAs4Path([seq(200, 23456)], [seq(65537)], { asn: 300, address: '10.0.0.1' }, undefined), [seq(200, 65537)]);
   // AGGREGATOR with AS_TRANS: merged. An AS_SET counts as one.
-  assert.equal(mergeAs4Path([seq(200), { type: 1, asns: [1, 2] }, seq(23456)], [seq(65537)], { asn: 23456, address: '10.0.0.1' }), [seq(200), { type: 1, asns: [1, 2] }, seq(65537)]);
+  assert.equal(mergeAs4Path([seq(200), { type: 1, asns: [1, 2] }, seq(23456)], [seq(65537)], { asn: 23456, address: '10.0.0.1' }, as4agg), [seq(200), { type: 1, asns: [1, 2] }, seq(65537)]);
 });
 
 attributes('the effective path is merged on 2-octet sessions and left alone on 4-octet ones', () => {

@@ -64,8 +64,9 @@ export function asPathLength(segments: readonly AsPathSegment[] | undefined): nu
 }
 
 /**
- * RFC 6793 §4.2.3: rebuild the path on a session with a 2-octet speaker. If AGGREGATOR carries a real
- * (non-AS_TRANS) AS, AS4_PATH and AS4_AGGREGATOR are ignored. If AS_PATH is shorter than AS4_PATH,
+ * RFC 6793 §4.2.3: rebuild the path on a session with a 2-octet speaker. When BOTH AGGREGATOR and
+ * AS4_AGGREGATOR are received and AGGREGATOR carries a real (non-AS_TRANS) AS, an OLD speaker aggregated
+ * the route and AS4_PATH (with AS4_AGGREGATOR) is ignored. If AS_PATH is shorter than AS4_PATH,
  * AS4_PATH is ignored. Otherwise the leading ASes of AS_PATH that AS4_PATH does not cover are kept and
  * AS4_PATH is appended. Counting follows §9.1.2.2 (AS_SET counts 1, confed segments 0).
  */
@@ -73,9 +74,10 @@ export function mergeAs4Path(
   asPath: readonly AsPathSegment[],
   as4Path: readonly AsPathSegment[] | undefined,
   aggregator: Aggregator | undefined,
+  as4Aggregator: Aggregator | undefined,
 ): readonly AsPathSegment[] {
   if (!as4Path) return asPath;
-  if (aggregator && aggregator.asn !== AS_TRANS) return asPath;
+  if (aggregator && as4Aggregator && aggregator.asn !== AS_TRANS) return asPath;
   const len = asPathLength(asPath);
   const len4 = asPathLength(as4Path);
   if (len < len4) return asPath;
