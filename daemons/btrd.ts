@@ -1,10 +1,223 @@
 #!/usr/bin/env node
-/** btrd — the bug-tolerant BGP speaker. Until the speaker lands (issue 3) this prints its help and exits 0. */
-const HELP = `btrd — a bug-tolerant BGP speaker
+/**
+ * btrd — the bug-tolerant BGP speaker. Thin: parse arguments, load the configuration, start the speaker and
+ * the JSON API, and handle signals (SIGHUP reload; SIGTERM/SIGINT stop). Exit codes: 0 ok, 1 runtime
+ * failure, 2 bad configuration or usage.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startApiServer, type ApiServer } from '../lib/api/server.js';
+import { ConfigError } from '../lib/config/errors.js';
+import { DEFAULT_CONFIG_YAML } from '../lib/config/default.js';
+import { loadConfigFile, loadDefaultConfig, EMBEDDED_CONFIG_NAME, type ConfigOverrides } from '../lib/config/load.js';
+import type { BtrdConfig } from '../lib/config/types.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { Speaker } from '../lib/speaker.js';
 
-Usage: btrd [--config FILE]
+const USAGE = `Usage: btrd [options]
 
-The wire codec (btrd/wire) and MRT reader/writer (btrd/mrt) are available; the speaker itself
-(sessions, decision process, replicas) is being built. See README.md.
+  -c, --config FILE         configuration file (YAML); default: the embedded default config
+      --check               validate the configuration, print the result and exit (0 ok, 2 invalid)
+      --print-default-config
+                            print the annotated default configuration and exit
+      --log-level LEVEL     trace | debug | info | warn | error (overrides log.level)
+      --router-id ID        overrides router-id
+      --asn N               overrides asn
+      --listen ADDR:PORT    overrides listen (repeatable; [::1]:1179 for IPv6)
+  -h, --help                this help
+  -v, --version             print the version
+
+Signals: SIGHUP re-reads the configuration file (an invalid file is logged and the running configuration
+kept); SIGTERM and SIGINT stop the speaker and exit 0. See README.md § Configuration.
 `;
-process.stdout.write(HELP);
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+interface Cli {
+  file: string | undefined;
+  check: boolean;
+  printDefault: boolean;
+  help: boolean;
+  version: boolean;
+  overrides: ConfigOverrides;
+}
+
+function parseCli(argv: string[]): Cli {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: 'string', short: 'c' },
+      check: { type: 'boolean', default: false },
+      'print-default-config': { type: 'boolean', default: false },
+      'log-level': { type: 'string' },
+      'router-id': { type: 'string' },
+      asn: { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  const overrides: ConfigOverrides = {};
+  if (values['log-level'] !== undefined) overrides.logLevel = values['log-level'];
+  if (values['router-id'] !== undefined) overrides.routerId = values['router-id'];
+  if (values.asn !== undefined) overrides.asn = values.asn;
+  if (values.listen !== undefined) overrides.listen = values.listen;
+  return {
+    file: values.config,
+    check: values.check === true,
+    printDefault: values['print-default-config'] === true,
+    help: values.help === true,
+    version: values.version === true,
+    overrides,
+  };
+}
+
+function loadConfig(cli: Cli): Promise<BtrdConfig> {
+  return cli.file === undefined ? Promise.resolve().then(() => loadDefaultConfig(cli.overrides)) : loadConfigFile(cli.file, cli.overrides);
+}
+
+async function startApi(config: BtrdConfig, speaker: Speaker, logger: Logger): Promise<ApiServer | null> {
+  if (!config.api) return null;
+  return startApiServer({
+    listen: config.api.listen,
+    provider: speaker,
+    info: { routerId: config.routerId, asn: config.asn, version: version() },
+    logger: logger.child({ component: 'api' }),
+  });
+}
+
+async function main(): Promise<number | undefined> {
+  let cli: Cli;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`btrd: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (cli.version) {
+    process.stdout.write(`btrd ${version()}\n`);
+    return 0;
+  }
+  if (cli.printDefault) {
+    process.stdout.write(DEFAULT_CONFIG_YAML);
+    return 0;
+  }
+
+  let config: BtrdConfig;
+  try {
+    config = await loadConfig(cli);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`btrd: ${e.message}\n`);
+    return 2;
+  }
+  const source = cli.file ?? EMBEDDED_CONFIG_NAME;
+  if (cli.check) {
+    process.stdout.write(`btrd: configuration OK: ${source} (router-id ${config.routerId}, AS ${config.asn}, ${config.peers.length} peer(s))\n`);
+    return 0;
+  }
+
+  const logger = createLogger(config.log);
+  const speaker = new Speaker(config, logger);
+  try {
+    await speaker.start();
+  } catch (err) {
+    logger.fatal({ err }, 'speaker failed to start');
+    return 1;
+  }
+  let api: ApiServer | null;
+  try {
+    api = await startApi(config, speaker, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'api failed to start');
+    await speaker.stop().catch(() => undefined);
+    return 1;
+  }
+  // Keeps the process alive even when nothing else holds the event loop (no API, no sockets yet).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  logger.info({ config: source, routerId: config.routerId, asn: config.asn, peers: config.peers.length, replicas: config.replicas, pid: process.pid }, 'btrd started');
+
+  let current = config;
+  let busy: Promise<void> = Promise.resolve();
+  let stopping = false;
+
+  const reload = async (): Promise<void> => {
+    let next: BtrdConfig;
+    try {
+      next = await loadConfig(cli);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      logger.error({ code: err.code, problems: err.problems.length, detail: err.message }, 'reload failed: invalid configuration, keeping the running one');
+      return;
+    }
+    if (next.log.pretty !== current.log.pretty) logger.warn('log.pretty changes take effect at the next start');
+    logger.level = next.log.level;
+    try {
+      await speaker.reload(next);
+    } catch (err) {
+      logger.error({ err }, 'reload failed: the speaker rejected the configuration, keeping the running one');
+      return;
+    }
+    if (JSON.stringify(next.api) !== JSON.stringify(current.api) || next.routerId !== current.routerId || next.asn !== current.asn) {
+      await api?.close();
+      api = null;
+      try {
+        api = await startApi(next, speaker, logger);
+      } catch (err) {
+        logger.error({ err }, 'api restart failed; the API stays down until the next reload');
+      }
+    }
+    current = next;
+    logger.info({ config: source, peers: next.peers.length }, 'configuration reloaded');
+  };
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await busy.catch(() => undefined);
+    let code = 0;
+    try {
+      await api?.close();
+      await speaker.stop();
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      code = 1;
+    }
+    clearInterval(keepAlive);
+    logger.info('stopped');
+    process.exit(code);
+  };
+
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    logger.info({ config: source }, 'SIGHUP: reloading configuration');
+    busy = busy.then(reload).catch((err: unknown) => logger.error({ err }, 'reload failed'));
+  });
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return undefined;
+}
+
+main().then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`btrd: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,131 @@
+/**
+ * The embedded default configuration, used when btrd starts without --config, and the annotated sample
+ * (`btrd --print-default-config`). Every key is explained; README.md § Configuration has the full table.
+ */
+export const DEFAULT_CONFIG_YAML = `# btrd configuration (YAML). Keys are kebab-case; unknown keys are errors.
+# This is the embedded default: a speaker on 127.0.0.1:1179 (no root needed) with one passive sample peer.
+# Print it with \`btrd --print-default-config\`, edit it, check it with \`btrd --check --config FILE\`,
+# and reload a running btrd with SIGHUP.
+
+# BGP Identifier (RFC 4271 §4.2, RFC 6286): a non-zero dotted quad, unique in the AS. Required.
+router-id: 192.0.2.1
+
+# Local AS number, 1..4294967295 (4-octet ASNs per RFC 6793). Required.
+asn: 65001
+
+# Route reflector cluster id (RFC 4456 §7), a non-zero dotted quad. Optional; default: the router id.
+# cluster-id: 192.0.2.1
+
+# Addresses to accept BGP connections on. Default: [{ address: 127.0.0.1, port: 179 }].
+# Port 179 needs root or CAP_NET_BIND_SERVICE; the sample uses 1179.
+listen:
+  - address: 127.0.0.1
+    port: 1179
+
+# Decision process options (RFC 4271 §9.1.2.2).
+decision:
+  # Compare MED between routes from different neighbour ASes (default false, as the RFC says).
+  always-compare-med: false
+  # Order-independent MED comparison (default true). false needs replicas: 1, because the replicas
+  # permute arrival order and must still agree.
+  deterministic-med: true
+
+# Routes used only to resolve BGP next hops (reachability and IGP cost, RFC 4271 §9.1.2.1 and (e)).
+# Each item: prefix, kind (connected | static, default static), next-hop (static only), igp-cost.
+# Empty (the default) means every next hop is reachable with IGP cost 0.
+routes: []
+# resolve-all-next-hops: default true when routes is empty, false otherwise. true also treats next hops
+# that no route covers as reachable with IGP cost 0.
+# resolve-all-next-hops: true
+
+# Number of decision-process replicas (worker threads) whose outputs are voted. Default 1.
+replicas: 1
+
+# BGP neighbours. Default: none.
+peers:
+  - # Unique name, used in logs and the API (letters, digits, ".", "_", "-").
+    name: sample
+    # The neighbour's address (IPv4 or IPv6 literal), unique among peers.
+    address: 127.0.0.2
+    # The neighbour's TCP port. Default 179.
+    port: 1179
+    # Source address for outgoing connections (same family as address). Optional.
+    # local-address: 127.0.0.1
+    # Source port for outgoing connections. Optional (ephemeral).
+    # local-port: 1179
+    # The neighbour's AS; equal to the local AS means iBGP.
+    remote-as: 65002
+    # Our AS as told to this neighbour (OPEN, AS_PATH). Optional; default: asn.
+    # local-as: 65001
+    # Only accept connections, never connect (RFC 4271 §8.1.1 PassiveTcpEstablishment). Default false.
+    passive: true
+    # Proposed hold time in seconds: 0 (no keepalives) or 3..65535 (RFC 4271 §4.2). Default 90.
+    hold-time: 90
+    # ConnectRetryTimer in seconds (RFC 4271 §10). Default 120.
+    connect-retry-time: 120
+    # Seconds to stay Idle after an error before restarting (RFC 4271 §8.1.1 IdleHoldTimer). Default 5.
+    idle-hold-time: 5
+    # Address families to negotiate (RFC 4760): ipv4-unicast, ipv6-unicast. Default: the family of
+    # address, plus ipv4-unicast.
+    families: [ipv4-unicast]
+    # Accept multiple paths per prefix from this neighbour (ADD-PATH receive, RFC 7911). Default false.
+    add-path-receive: false
+    # Treat as a route reflector client (iBGP only, RFC 4456). Default false.
+    route-reflector-client: false
+    # Treat as a route server client: no own AS prepended, next hop kept (eBGP only, RFC 7947). Default false.
+    route-server-client: false
+    # Set NEXT_HOP to our address on every route exported to this neighbour. Default false.
+    next-hop-self: false
+    # Tear the session down (Cease, RFC 4486 subcode 1) when more prefixes than limit are received;
+    # warn at warning-percent (default 75); restart after restart-after seconds (absent: stay down until
+    # reset). Optional; default: no limit.
+    max-prefixes:
+      limit: 100000
+      warning-percent: 75
+      restart-after: 60
+    # MinRouteAdvertisementInterval in seconds (RFC 4271 §9.2.1.1). Default 0 for iBGP and eBGP: exports
+    # already leave once per decision round (see README.md § Configuration).
+    mrai: 0
+    # Import policy: terms are tried in order; the first whose match fits decides (action accept/reject,
+    # with optional set actions); if none matches, default applies. Default: accept everything.
+    import:
+      terms:
+        - name: no-bogons
+          match:
+            # prefix with optional ge/le bounds on the length of the matched prefix.
+            prefixes:
+              - { prefix: 10.0.0.0/8, le: 32 }
+              - { prefix: 192.168.0.0/16, le: 32 }
+          action: reject
+        - name: tag-and-prefer
+          match:
+            # Other match keys: as-path-regex (JavaScript regex over the AS path as "65002 65003"),
+            # as-path-contains (ASNs), communities (ASN:VALUE or well-known names like no-export),
+            # large-communities (GLOBAL:DATA1:DATA2). All given keys must match.
+            as-path-contains: [65002]
+          action: accept
+          set:
+            # Other actions: med, prepend (times, 1..32), remove-communities, add-large-communities,
+            # remove-large-communities, next-hop-self.
+            local-pref: 200
+            add-communities: ["65001:100"]
+      default: accept
+    # Export policy, same shape. Default: accept everything.
+    export:
+      terms: []
+      default: accept
+
+# Read-only JSON API (GET /status, /rib/summary, /neighbors). null disables it.
+api:
+  # ADDRESS:PORT to listen on; keep it on loopback. Default 127.0.0.1:8179.
+  listen: 127.0.0.1:8179
+  # Write operations (later issue): off by default; enabling them requires write-token (16+ characters).
+  enable-write: false
+  # write-token: change-me-to-a-long-secret
+
+# Logging: level trace | debug | info | warn | error (default info); pretty: human-readable lines instead
+# of JSON (default false).
+log:
+  level: info
+  pretty: true
+`;

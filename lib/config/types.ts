@@ -1,0 +1,78 @@
+/**
+ * The validated, typed configuration (camelCase) that the rest of btrd codes against. The YAML spelling of
+ * every key is kebab-case (`router-id`, `hold-time`); lib/config/schema.ts maps one to the other and
+ * README.md § Configuration documents each key.
+ */
+import type { Policy } from './policy-types.js';
+
+export type { Policy, PolicyTerm, PolicyMatch, PolicyActions, PrefixMatch } from './policy-types.js';
+
+export type AddressFamily = 'ipv4-unicast' | 'ipv6-unicast';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface ListenAddress {
+  address: string;
+  port: number;
+}
+
+/** A route used only to resolve BGP next hops (reachability + IGP cost, RFC 4271 §9.1.2.1). */
+export interface NextHopRoute {
+  prefix: string;
+  nextHop?: string;
+  igpCost?: number;
+  kind: 'connected' | 'static';
+}
+
+export interface MaxPrefixes {
+  limit: number;
+  /** Log a warning when the count reaches this percentage of `limit`. */
+  warningPercent: number;
+  /** Seconds after the Cease (RFC 4486 subcode 1) before the session may restart; absent = stay down until reset. */
+  restartAfter?: number;
+}
+
+export interface PeerConfig {
+  name: string;
+  address: string;
+  port: number;
+  localAddress?: string;
+  localPort?: number;
+  remoteAs: number;
+  localAs?: number;
+  passive: boolean;
+  holdTime: number;
+  connectRetryTime: number;
+  idleHoldTime: number;
+  families: AddressFamily[];
+  addPathReceive: boolean;
+  routeReflectorClient: boolean;
+  routeServerClient: boolean;
+  nextHopSelf: boolean;
+  maxPrefixes?: MaxPrefixes;
+  /** MinRouteAdvertisementIntervalTimer in seconds (RFC 4271 §9.2.1.1); 0 = advertise at the end of each round. */
+  mrai: number;
+  import: Policy;
+  export: Policy;
+}
+
+export interface ApiConfig {
+  /** `ADDR:PORT` or `[V6ADDR]:PORT`. */
+  listen: string;
+  writeToken?: string;
+  enableWrite: boolean;
+}
+
+export interface BtrdConfig {
+  routerId: string;
+  asn: number;
+  clusterId?: string;
+  listen: ListenAddress[];
+  decision: { alwaysCompareMed: boolean; deterministicMed: boolean };
+  routes: NextHopRoute[];
+  /** true: every next hop is reachable with IGP cost 0 (default when `routes` is empty). */
+  resolveAllNextHops: boolean;
+  peers: PeerConfig[];
+  api: ApiConfig | null;
+  log: { level: LogLevel; pretty: boolean };
+  replicas: number;
+}
