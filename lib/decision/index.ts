@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './tie-breaks.js';
+export * from './best-path.js';

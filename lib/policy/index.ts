@@ -1,0 +1,7 @@
+export * from './types.js';
+export * from './errors.js';
+export * from './communities.js';
+export * from './compile.js';
+export * from './evaluate.js';
+export * from './actions.js';
+export * from './as-path.js';

@@ -1,0 +1,90 @@
+/**
+ * Import processing for one peer: loop detection, then import policy, then the eBGP LOCAL_PREF default.
+ * Results are cached per received attribute set (interned by the codec), so the per-route cost is a
+ * WeakMap lookup plus, when the policy matches on prefixes, a policy evaluation.
+ */
+import type { PathAttributes } from '../wire/types.js';
+import type { PrefixKey } from '../wire/prefix.js';
+import type { AttrRank } from '../decision/types.js';
+import { asPathContains } from '../policy/as-path.js';
+import { applyActions, copyAttributes } from '../policy/actions.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { DEFAULT_TERM, evaluatePolicy, termAccepts } from '../policy/evaluate.js';
+import { attrRank } from './route.js';
+import type { EnginePeer } from './types.js';
+
+export interface Imported {
+  readonly attrs: PathAttributes;
+  readonly rank: AttrRank;
+}
+
+export interface ImportContext {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly clusterId: string;
+  readonly alwaysCompareMed: boolean;
+}
+
+interface CacheEntry {
+  /** Loop detected: rejected whatever the policy says. */
+  readonly loop: boolean;
+  /** The deciding term when the policy does not depend on the prefix (else unused). */
+  term: number | undefined;
+  /** Result per deciding term (index term + 1; null = rejected). */
+  readonly byTerm: (Imported | null | undefined)[];
+}
+
+/** Why a received path is not a candidate (for logs and tests). */
+export type ImportVerdict = 'accepted' | 'as-path-loop' | 'originator-id-loop' | 'cluster-list-loop' | 'policy-reject';
+
+export class ImportPipeline {
+  private cache = new WeakMap<PathAttributes, CacheEntry>();
+
+  constructor(
+    private readonly peer: EnginePeer,
+    private readonly policy: CompiledPolicy,
+    private readonly ctx: ImportContext,
+  ) {}
+
+  /** Loop checks — RFC 4271 §9.1.2 (own AS in AS_PATH), RFC 4456 §8 (ORIGINATOR_ID, CLUSTER_LIST). */
+  loopVerdict(a: PathAttributes): ImportVerdict {
+    const path = a.asPathEffective ?? a.asPath;
+    if (asPathContains(path, this.ctx.asn) || (this.peer.localAs !== this.ctx.asn && asPathContains(path, this.peer.localAs))) return 'as-path-loop';
+    if (a.originatorId !== undefined && a.originatorId === this.ctx.routerId) return 'originator-id-loop';
+    if (a.clusterList !== undefined && a.clusterList.includes(this.ctx.clusterId)) return 'cluster-list-loop';
+    return 'accepted';
+  }
+
+  /** The post-policy attributes and their rank, or null when the path is not a candidate. */
+  run(prefix: PrefixKey, a: PathAttributes): Imported | null {
+    let e = this.cache.get(a);
+    if (e === undefined) {
+      e = { loop: this.loopVerdict(a) !== 'accepted', term: undefined, byTerm: [] };
+      this.cache.set(a, e);
+    }
+    if (e.loop) return null;
+    let term: number;
+    if (this.policy.prefixDependent) term = evaluatePolicy(this.policy, prefix, a);
+    else term = e.term ??= evaluatePolicy(this.policy, prefix, a);
+    let r = e.byTerm[term + 1];
+    if (r === undefined) r = e.byTerm[term + 1] = this.build(a, term);
+    return r;
+  }
+
+  private build(a: PathAttributes, term: number): Imported | null {
+    if (!termAccepts(this.policy, term)) return null;
+    let out = a;
+    if (this.peer.ebgp && a.localPref !== 100) {
+      // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored; eBGP routes get the default 100.
+      const c = copyAttributes(a);
+      c.localPref = 100;
+      out = c;
+    }
+    if (term !== DEFAULT_TERM) {
+      // Import prepend adds the neighbour's AS (eBGP only): our own AS would make iBGP peers drop the route.
+      out = applyActions(out, this.policy.terms[term].set, this.peer.ebgp ? this.peer.asn : 0);
+    }
+    if (out !== a) Object.freeze(out);
+    return { attrs: out, rank: attrRank(out, this.ctx.alwaysCompareMed) };
+  }
+}

@@ -1,0 +1,29 @@
+/** Loc-RIB: per prefix, the candidate paths (post-import-policy, any order) and the selected best. */
+import type { PrefixKey } from '../wire/prefix.js';
+import type { RibRoute } from './route.js';
+
+export class PrefixEntry {
+  /** Accepted paths from every peer; order is irrelevant (selection is order independent). */
+  readonly routes: RibRoute[] = [];
+  best: RibRoute | null = null;
+  /** Batch bookkeeping: the batch that last touched this entry and the best before it. */
+  epoch = 0;
+  prevBest: RibRoute | null = null;
+
+  constructor(readonly prefix: PrefixKey) {}
+
+  remove(route: RibRoute): void {
+    const rs = this.routes;
+    const i = rs.indexOf(route);
+    if (i < 0) return;
+    rs[i] = rs[rs.length - 1];
+    rs.pop();
+  }
+}
+
+/** Same Loc-RIB content (peer, path id, post-policy attributes, next hop)? New objects for a re-announced identical path are not a change. */
+export function sameBest(a: RibRoute | null, b: RibRoute | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  return a.peerId === b.peerId && a.pathId === b.pathId && a.attributes === b.attributes && a.nextHop === b.nextHop && a.nextHopLinkLocal === b.nextHopLinkLocal;
+}
