@@ -1,0 +1,150 @@
+/**
+ * One TCP connection of a session: the socket, its message framer (RFC 4271 §4.1, trusted core) and
+ * write back-pressure. It knows nothing about the FSM: it reports frames, header errors, close and drain
+ * to its owner. Every socket callback is wrapped so that nothing a peer sends can throw out of it.
+ */
+import type { Socket } from 'node:net';
+import { MessageFramer, type Frame } from '../wire/framing.js';
+import { BgpProtocolError, MessageHeaderError } from '../wire/errors.js';
+import { HeaderSubcode } from '../wire/iana.js';
+import type { ConnectionDirection } from './collision.js';
+import type { Endpoints } from './negotiation.js';
+import type { SessionLogger } from './types.js';
+
+/** After writing a final NOTIFICATION we end() the socket; a peer that never closes its side is destroyed after this. */
+const CLOSE_GRACE_MS = 1000;
+const EMPTY = new Uint8Array(0);
+
+export interface ConnectionHandlers {
+  frames(conn: BgpConnection, frames: readonly Frame[]): void;
+  headerError(conn: BgpConnection, error: BgpProtocolError): void;
+  /** The socket closed without us asking (peer close, reset, error). */
+  lost(conn: BgpConnection, why: string): void;
+  drain(conn: BgpConnection): void;
+}
+
+/** Strip the IPv4-mapped IPv6 prefix so that '::ffff:127.0.0.2' and '127.0.0.2' compare equal. */
+export function normalizeAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
+}
+
+export class BgpConnection {
+  readonly framer = new MessageFramer();
+  private closing = false;
+  private waitingForDrain = false;
+  private readonly closed: Promise<void>;
+
+  constructor(
+    readonly socket: Socket,
+    readonly direction: ConnectionDirection,
+    private readonly handlers: ConnectionHandlers,
+    private readonly logger: SessionLogger,
+    private readonly name: string,
+  ) {
+    socket.setNoDelay(true);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.guard('data', () => this.onData(chunk)));
+    socket.on('error', (e: Error) => this.guard('error', () => this.logger.debug({ peer: this.name, err: e.message }, 'socket error')));
+    socket.on('close', () => this.guard('close', () => {
+      if (!this.closing) {
+        this.closing = true;
+        this.handlers.lost(this, 'tcp-connection-closed');
+      }
+    }));
+    socket.on('drain', () => this.guard('drain', () => {
+      if (this.waitingForDrain) {
+        this.waitingForDrain = false;
+        this.handlers.drain(this);
+      }
+    }));
+  }
+
+  /** Whether we closed (or are closing) this connection. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  endpoints(): Endpoints {
+    return {
+      localAddress: normalizeAddress(this.socket.localAddress),
+      localPort: this.socket.localPort ?? 0,
+      remoteAddress: normalizeAddress(this.socket.remoteAddress),
+      remotePort: this.socket.remotePort ?? 0,
+    };
+  }
+
+  /** Write one whole message. Returns false when the socket buffer is over its high-water mark. */
+  write(message: Uint8Array): boolean {
+    if (this.closing || this.socket.destroyed) return false;
+    const ok = this.socket.write(message);
+    if (!ok) this.waitingForDrain = true;
+    return ok;
+  }
+
+  /**
+   * Close our side after flushing what was written (e.g. the NOTIFICATION just queued): RFC 4271 §4.5,
+   * "the BGP connection is closed immediately after it is sent". Resolves once the socket is closed.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      if (!this.socket.destroyed) {
+        this.socket.end();
+        const t = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+        t.unref();
+        this.socket.once('close', () => clearTimeout(t));
+      }
+    }
+    return this.socket.destroyed ? Promise.resolve() : this.closed;
+  }
+
+  /** Close at once, dropping anything unsent. */
+  destroy(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    let frames: Frame[];
+    try {
+      frames = this.framer.push(chunk);
+    } catch (e) {
+      this.reportHeaderError(e);
+      return;
+    }
+    if (frames.length > 0) this.handlers.frames(this, frames);
+    if (this.closing) return;
+    // The framer returns the frames before a bad header and raises the error on the next push: surface
+    // it now rather than when (if ever) the peer sends again.
+    try {
+      this.framer.push(EMPTY);
+    } catch (e) {
+      this.reportHeaderError(e);
+    }
+  }
+
+  private reportHeaderError(e: unknown): void {
+    const error = e instanceof BgpProtocolError ? e : new MessageHeaderError(`framing failed: ${String(e)}`, HeaderSubcode.ConnectionNotSynchronized);
+    this.handlers.headerError(this, error);
+  }
+
+  /** No exception from a socket callback may escape (it would crash the daemon). */
+  private guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.logger.error({ peer: this.name, err: e instanceof Error ? e.stack ?? e.message : String(e), in: what }, 'session handler threw; closing the connection');
+      try {
+        if (!this.closing) {
+          this.closing = true;
+          this.socket.destroy();
+          this.handlers.lost(this, 'internal-error');
+        }
+      } catch (e2) {
+        this.logger.error({ peer: this.name, err: String(e2) }, 'session failure handler threw');
+      }
+    }
+  }
+}
