@@ -6,13 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startApiServer, type ApiServer } from '../lib/api/server.js';
+import type { ApiServer } from '../lib/api/server.js';
 import { ConfigError } from '../lib/config/errors.js';
 import { DEFAULT_CONFIG_YAML } from '../lib/config/default.js';
 import { loadConfigFile, loadDefaultConfig, EMBEDDED_CONFIG_NAME, type ConfigOverrides } from '../lib/config/load.js';
 import type { BtrdConfig } from '../lib/config/types.js';
-import { createLogger, type Logger } from '../lib/log.js';
-import { Speaker } from '../lib/speaker.js';
+import type { Logger } from '../lib/log.js';
+import type { Speaker } from '../lib/speaker.js';
 
 const USAGE = `Usage: btrd [options]
 
@@ -87,6 +87,7 @@ function loadConfig(cli: Cli): Promise<BtrdConfig> {
 
 async function startApi(config: BtrdConfig, speaker: Speaker, logger: Logger): Promise<ApiServer | null> {
   if (!config.api) return null;
+  const { startApiServer } = await import('../lib/api/server.js');
   return startApiServer({
     listen: config.api.listen,
     provider: speaker,
@@ -130,8 +131,10 @@ async function main(): Promise<number | undefined> {
     return 0;
   }
 
+  // Loaded only now, so that --check and --print-default-config stay fast.
+  const [{ createLogger }, { Speaker: SpeakerClass }] = await Promise.all([import('../lib/log.js'), import('../lib/speaker.js')]);
   const logger = createLogger(config.log);
-  const speaker = new Speaker(config, logger);
+  const speaker = new SpeakerClass(config, logger);
   try {
     await speaker.start();
   } catch (err) {

@@ -32,7 +32,10 @@ decision:
 
 # Routes used only to resolve BGP next hops (reachability and IGP cost, RFC 4271 §9.1.2.1 and (e)).
 # Each item: prefix, kind (connected | static, default static), next-hop (static only), igp-cost.
-# Empty (the default) means every next hop is reachable with IGP cost 0.
+# Empty (the default) means every next hop is reachable with IGP cost 0. For example:
+#   routes:
+#     - { prefix: 192.0.2.0/24, kind: connected }
+#     - { prefix: 10.0.0.0/8, kind: static, next-hop: 192.0.2.254, igp-cost: 10 }
 routes: []
 # resolve-all-next-hops: default true when routes is empty, false otherwise. true also treats next hops
 # that no route covers as reachable with IGP cost 0.
@@ -95,20 +98,30 @@ peers:
             # prefix with optional ge/le bounds on the length of the matched prefix.
             prefixes:
               - { prefix: 10.0.0.0/8, le: 32 }
-              - { prefix: 192.168.0.0/16, le: 32 }
+              - { prefix: 192.168.0.0/16, ge: 16, le: 32 }
           action: reject
         - name: tag-and-prefer
+          # All keys given under match must hold (AND); inside a list any entry may match (OR).
           match:
-            # Other match keys: as-path-regex (JavaScript regex over the AS path as "65002 65003"),
-            # as-path-contains (ASNs), communities (ASN:VALUE or well-known names like no-export),
-            # large-communities (GLOBAL:DATA1:DATA2). All given keys must match.
+            # ASNs of which the AS path must contain one.
             as-path-contains: [65002]
+            # A JavaScript regular expression tested against the AS path text ("65002 65003 {1,2}").
+            # as-path-regex: "^65002( |$)"
+            # Communities: ASN:VALUE or well-known names (no-export, no-advertise, no-export-subconfed,
+            # no-peer, blackhole, graceful-shutdown).
+            # communities: ["65002:1", no-export]
+            # Large communities (RFC 8092): GLOBAL:DATA1:DATA2.
+            # large-communities: ["65002:0:1"]
           action: accept
           set:
-            # Other actions: med, prepend (times, 1..32), remove-communities, add-large-communities,
-            # remove-large-communities, next-hop-self.
             local-pref: 200
             add-communities: ["65001:100"]
+            # med: 10
+            # prepend: 2                 # times (1..32)
+            # remove-communities: ["65002:1"]
+            # add-large-communities: ["65001:1:1"]
+            # remove-large-communities: ["65002:0:1"]
+            # next-hop-self: true        # export only
       default: accept
     # Export policy, same shape. Default: accept everything.
     export:

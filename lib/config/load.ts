@@ -5,6 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { compilePolicy } from '../policy/compile.js';
+import { PolicyError } from '../policy/errors.js';
 import { DEFAULT_CONFIG_YAML } from './default.js';
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js';
 import { RawConfigSchema, checkConfig, knownKeysAt, toBtrdConfig } from './schema.js';
@@ -135,7 +137,32 @@ export function parseConfig(text: string, file: string, overrides: ConfigOverrid
   const checked = checkConfig(parsed.data).map((p) => toProblems([{ code: 'custom', path: p.path, message: p.message, input: undefined }], doc, lc, overridden)[0]!);
   problems.push(...checked);
   if (problems.length > 0) throw new ConfigError(file, sortProblems(problems));
-  return toBtrdConfig(parsed.data);
+  const config = toBtrdConfig(parsed.data);
+  // Last line of defence: the policy engine's own compiler must accept what the schema let through.
+  config.peers.forEach((peer, i) => {
+    for (const dir of ['import', 'export'] as const) {
+      try {
+        compilePolicy(peer[dir]);
+      } catch (e) {
+        if (!(e instanceof PolicyError)) throw e;
+        const path: Path = ['peers', i, dir, ...parsePolicyPath(e.path)];
+        const message = e.message.startsWith(`${e.path}: `) ? e.message.slice(e.path.length + 2) : e.message;
+        problems.push(toProblems([{ code: 'custom', path, message, input: undefined }], doc, lc, overridden)[0]!);
+      }
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(file, sortProblems(problems));
+  return config;
+}
+
+/** "terms[2].match.asPathRegex" → ['terms', 2, 'match', 'as-path-regex'] (YAML spelling). */
+export function parsePolicyPath(text: string): Path {
+  const out: Path = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[1] !== undefined) out.push(m[1].replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase());
+  }
+  return out;
 }
 
 /** Read and validate a configuration file. Throws ConfigError (also for an unreadable file). */

@@ -16,8 +16,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known key closest to `unknown`, or undefined when none is close: distance ≤ max(1, ⌊len/3⌋), or the
- * same key written in camelCase/snake_case (`holdTime`, `hold_time` → `hold-time`).
+ * The known key closest to `unknown`, or undefined when none is close: the same key written in
+ * camelCase/snake_case (`holdTime`, `hold_time` → `hold-time`), edit distance ≤ max(1, ⌊len/3⌋), or a key
+ * that is a prefix of it or that it is a prefix of.
  */
 export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
   const kebab = unknown.replace(/_/g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
@@ -31,5 +32,7 @@ export function suggestKey(unknown: string, known: readonly string[]): string | 
       best = k;
     }
   }
-  return bestD <= Math.max(1, Math.floor(unknown.length / 3)) ? best : undefined;
+  if (bestD <= Math.max(1, Math.floor(unknown.length / 3))) return best;
+  // A longer or shorter spelling of a known key (`local-preference` → `local-pref`).
+  return known.find((k) => k.length >= 4 && (kebab.startsWith(k) || k.startsWith(kebab)) && kebab.length >= 4);
 }
