@@ -73,3 +73,19 @@ export function selectBestPath<T extends Candidate>(candidates: readonly T[], st
   if (!best.nh.reachable) return { best: null, decidedBy: 'no-candidate' };
   return { best: best as T, decidedBy };
 }
+
+/** The leading total-preorder steps (before the first groupwise one): where lexicographic comparison is exact. */
+const LEADING = TIE_BREAKS.slice(0, TIE_BREAKS.findIndex((t) => t.groupwise));
+
+/**
+ * Is `a` strictly preferred to `b` at one of the steps before MED (lexicographically)? Then, in any
+ * candidate set containing `a`, `b` is eliminated before MED and cannot influence the result: adding or
+ * removing `b` leaves the best path unchanged. The engine's incremental fast path rests on this.
+ */
+export function beatsBeforeMed(a: Candidate, b: Candidate): boolean {
+  for (let i = 0; i < LEADING.length; i++) {
+    const r = LEADING[i].compare(a, b);
+    if (r !== 0) return r < 0;
+  }
+  return false;
+}

@@ -41,13 +41,23 @@ export interface ExportContext {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export class ExportPipeline {
-  private cache = new WeakMap<PathAttributes, Map<string | number, ExportAttributes>>();
+/** Built export attributes per Loc-RIB attribute set; shared by every target with the same exportProfile. */
+export type ExportCache = WeakMap<PathAttributes, Map<string | number, ExportAttributes>>;
 
+/**
+ * Everything `build` reads from the target peer. Peers with equal profiles (typically all eBGP peers of
+ * one kind) share one cache, so an attribute set is rewritten once, not once per peer.
+ */
+export function exportProfile(t: EnginePeer): string {
+  return JSON.stringify([t.ebgp, t.routeServerClient, t.localAs, t.nextHopSelf, t.localAddress.ipv4 ?? '', t.localAddress.ipv6 ?? '', t.exportPolicy]);
+}
+
+export class ExportPipeline {
   constructor(
     readonly target: EnginePeer,
     readonly policy: CompiledPolicy,
     private readonly ctx: ExportContext,
+    private readonly cache: ExportCache = new WeakMap(),
   ) {}
 
   /** Rules 1–4 (no policy). `source` is null for locally originated routes. */

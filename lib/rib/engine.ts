@@ -12,10 +12,10 @@ import { parseIpv4 } from '../wire/address.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { PathAttributes, UpdateMessage } from '../wire/types.js';
 import type { NextHopRank, PeerRank } from '../decision/types.js';
-import { selectBestPath } from '../decision/best-path.js';
-import { compilePolicy } from '../policy/compile.js';
+import { beatsBeforeMed, selectBestPath } from '../decision/best-path.js';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import type { Policy } from '../policy/types.js';
-import { ExportPipeline, type ExportContext } from '../export/rules.js';
+import { ExportPipeline, exportProfile, type ExportCache, type ExportContext } from '../export/rules.js';
 import { EngineError } from './errors.js';
 import { ImportPipeline, type ImportContext } from './import.js';
 import { PrefixEntry, sameBest } from './loc-rib.js';
@@ -44,6 +44,7 @@ export class RoutingEngine {
   private epoch = 0;
   private touched: PrefixEntry[] = [];
   private bestCount = 0;
+  private readonly exportCaches = new Map<string, ExportCache>();
 
   constructor(private readonly opts: EngineOptions) {
     const clusterId = opts.clusterId ?? opts.routerId;
@@ -60,7 +61,7 @@ export class RoutingEngine {
       config: peer,
       rank: Object.freeze({ peerId: peer.id, ebgp: peer.ebgp, routerId: parseIpv4(peer.routerId), addressKey: addressKey(peer.address) }),
       importer: new ImportPipeline(peer, compilePolicy(peer.importPolicy), this.importCtx),
-      exporter: new ExportPipeline(peer, compilePolicy(peer.exportPolicy), this.exportCtx),
+      exporter: this.exporter(peer, compilePolicy(peer.exportPolicy)),
       adjIn: new Map(),
       adjOut: new Map(),
       accepted: 0,
@@ -82,6 +83,7 @@ export class RoutingEngine {
       if (!r.accepted) continue;
       const e = this.prefixes.get(r.prefix)!;
       this.mark(e);
+      this.affects(e, r);
       e.remove(r);
     }
     return this.finish();
@@ -95,13 +97,14 @@ export class RoutingEngine {
     const exp = compilePolicy(exportPolicy);
     const config: EnginePeer = { ...st.config, importPolicy, exportPolicy };
     st.importer = new ImportPipeline(config, imp, this.importCtx);
-    st.exporter = new ExportPipeline(config, exp, this.exportCtx);
+    st.exporter = this.exporter(config, exp);
     (st as { config: EnginePeer }).config = config;
     this.begin();
     for (const [key, r] of st.adjIn) {
       const e = this.entry(r.prefix);
       this.mark(e);
       if (r.accepted) {
+        this.affects(e, r);
         e.remove(r);
         st.accepted--;
       }
@@ -198,6 +201,13 @@ export class RoutingEngine {
     return st;
   }
 
+  private exporter(peer: EnginePeer, policy: CompiledPolicy): ExportPipeline {
+    const profile = exportProfile(peer);
+    let cache = this.exportCaches.get(profile);
+    if (cache === undefined) this.exportCaches.set(profile, (cache = new WeakMap()));
+    return new ExportPipeline(peer, policy, this.exportCtx, cache);
+  }
+
   private familyOn(st: PeerState, afi: number): boolean {
     return afi === Afi.Ipv4 ? st.config.families.ipv4 : afi === Afi.Ipv6 ? st.config.families.ipv6 : false;
   }
@@ -232,13 +242,20 @@ export class RoutingEngine {
     if (e.epoch === this.epoch) return;
     e.epoch = this.epoch;
     e.prevBest = e.best;
+    e.dirty = false;
     this.touched.push(e);
+  }
+
+  /** A path enters or leaves `e`: the best may change unless the current best beats it before MED. */
+  private affects(e: PrefixEntry, r: RibRoute): void {
+    if (!e.dirty && (e.best === null || e.best === r || !beatsBeforeMed(e.best, r))) e.dirty = true;
   }
 
   private importRoute(st: PeerState, e: PrefixEntry, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): RibRoute {
     const imp = st.importer.run(prefix, attrs);
     if (imp === null) return RibRoute.rejected(st.config.id, prefix, pathId, attrs, nh, ll, st.rank);
     const r = new RibRoute(st.config.id, prefix, pathId, imp.attrs, attrs, nh, ll, imp.rank, st.rank, this.nextHopRank(nh), true);
+    this.affects(e, r);
     e.routes.push(r);
     st.accepted++;
     return r;
@@ -250,6 +267,7 @@ export class RoutingEngine {
     this.mark(e);
     const old = st.adjIn.get(key);
     if (old !== undefined && old.accepted) {
+      this.affects(e, old);
       e.remove(old);
       st.accepted--;
     }
@@ -264,6 +282,7 @@ export class RoutingEngine {
     if (!old.accepted) return;
     const e = this.prefixes.get(prefix)!;
     this.mark(e);
+    this.affects(e, old);
     e.remove(old);
     st.accepted--;
   }
@@ -274,6 +293,11 @@ export class RoutingEngine {
     const touched = this.touched;
     for (let i = 0; i < touched.length; i++) {
       const e = touched[i];
+      if (!e.dirty) {
+        // Only paths the best beats before MED came or went: the best is unchanged (beatsBeforeMed).
+        e.prevBest = null;
+        continue;
+      }
       const best = e.routes.length === 0 ? null : selectBestPath(e.routes).best;
       const prev = e.prevBest;
       e.best = best;

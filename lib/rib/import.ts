@@ -39,6 +39,9 @@ export type ImportVerdict = 'accepted' | 'as-path-loop' | 'originator-id-loop' |
 
 export class ImportPipeline {
   private cache = new WeakMap<PathAttributes, CacheEntry>();
+  /** The previous lookup: the NLRI of one UPDATE share one attribute set. */
+  private lastAttrs: PathAttributes | null = null;
+  private lastEntry: CacheEntry | null = null;
 
   constructor(
     private readonly peer: EnginePeer,
@@ -57,11 +60,13 @@ export class ImportPipeline {
 
   /** The post-policy attributes and their rank, or null when the path is not a candidate. */
   run(prefix: PrefixKey, a: PathAttributes): Imported | null {
-    let e = this.cache.get(a);
+    let e = a === this.lastAttrs ? this.lastEntry! : this.cache.get(a);
     if (e === undefined) {
       e = { loop: this.loopVerdict(a) !== 'accepted', term: undefined, byTerm: [] };
       this.cache.set(a, e);
     }
+    this.lastAttrs = a;
+    this.lastEntry = e;
     if (e.loop) return null;
     let term: number;
     if (this.policy.prefixDependent) term = evaluatePolicy(this.policy, prefix, a);
@@ -74,10 +79,12 @@ export class ImportPipeline {
   private build(a: PathAttributes, term: number): Imported | null {
     if (!termAccepts(this.policy, term)) return null;
     let out = a;
-    if (this.peer.ebgp && a.localPref !== 100) {
-      // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored; eBGP routes get the default 100.
+    if (this.peer.ebgp && a.localPref !== undefined) {
+      // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored; eBGP routes get the default 100 —
+      // represented by its absence (the codec already drops it on eBGP sessions, RFC 7606 §7.5), which
+      // the decision (AttrRank) and iBGP export read as 100. No copy per attribute set in the common case.
       const c = copyAttributes(a);
-      c.localPref = 100;
+      delete c.localPref;
       out = c;
     }
     if (term !== DEFAULT_TERM) {

@@ -9,6 +9,8 @@ export class PrefixEntry {
   /** Batch bookkeeping: the batch that last touched this entry and the best before it. */
   epoch = 0;
   prevBest: RibRoute | null = null;
+  /** Something in this batch may change the best path (else only paths the best beats before MED came or went). */
+  dirty = false;
 
   constructor(readonly prefix: PrefixKey) {}
 
