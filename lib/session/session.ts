@@ -193,7 +193,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const from = this.fsmState;
     const { next, actions } = transition(from, event);
     const reason = eventReason(event);
-    if (next !== from || event.type !== 'KeepAliveMsg') {
+    if (next !== from || (event.type !== 'KeepAliveMsg' && event.type !== 'UpdateMsg' && event.type !== 'KeepaliveTimer_Expires')) {
       this.logger.debug({ peer: this.config.name, state: from, event: event.type, next }, 'fsm');
     }
     for (const a of actions) this.execute(a, ctx);

@@ -14,8 +14,16 @@ import type { TimerName } from './fsm.js';
 /** RFC 4271 §10: jitter applies to these timers only (never to Hold: expiry must not come late). */
 const JITTERED: ReadonlySet<TimerName> = new Set<TimerName>(['connect-retry', 'keepalive']);
 
+interface RunningTimer {
+  handle: NodeJS.Timeout;
+  /** When the Node timer fires (ms since the epoch). */
+  firesAt: number;
+  /** When the BGP timer expires; later than `firesAt` after a cheap restart (re-armed on firing). */
+  deadline: number;
+}
+
 export class SessionTimers {
-  private readonly handles = new Map<TimerName, NodeJS.Timeout>();
+  private readonly timers = new Map<TimerName, RunningTimer>();
   private readonly random: () => number;
 
   /** `random` is injectable so tests can pin the jitter. */
@@ -23,39 +31,64 @@ export class SessionTimers {
     this.random = random;
   }
 
-  /** (Re)start `timer` for `seconds`. 0 or less stops it instead (RFC 4271 §4.2: hold time 0 = no timers). */
+  /**
+   * (Re)start `timer` for `seconds`. 0 or less stops it instead (RFC 4271 §4.2: hold time 0 = no timers).
+   * Restarting a running timer to a later deadline only moves the deadline (the Hold timer restarts on
+   * every UPDATE: no clearTimeout/setTimeout per message); the Node timer re-arms itself when it fires early.
+   */
   start(timer: TimerName, seconds: number): void {
-    this.stop(timer);
-    if (!(seconds > 0)) return;
+    if (!(seconds > 0)) {
+      this.stop(timer);
+      return;
+    }
     const factor = JITTERED.has(timer) ? 0.75 + 0.25 * this.random() : 1;
-    const handle = setTimeout(() => {
-      if (this.handles.get(timer) !== handle) return;
-      this.handles.delete(timer);
-      this.onExpire(timer);
-    }, Math.max(1, Math.round(seconds * 1000 * factor)));
-    handle.unref();
-    this.handles.set(timer, handle);
+    const deadline = Date.now() + Math.max(1, Math.round(seconds * 1000 * factor));
+    const running = this.timers.get(timer);
+    if (running && deadline >= running.firesAt) {
+      running.deadline = deadline;
+      return;
+    }
+    this.stop(timer);
+    this.arm(timer, deadline);
   }
 
   stop(timer: TimerName): void {
-    const handle = this.handles.get(timer);
-    if (handle) {
-      clearTimeout(handle);
-      this.handles.delete(timer);
+    const running = this.timers.get(timer);
+    if (running) {
+      clearTimeout(running.handle);
+      this.timers.delete(timer);
     }
   }
 
   stopAll(): void {
-    for (const handle of this.handles.values()) clearTimeout(handle);
-    this.handles.clear();
+    for (const t of this.timers.values()) clearTimeout(t.handle);
+    this.timers.clear();
   }
 
   isRunning(timer: TimerName): boolean {
-    return this.handles.has(timer);
+    return this.timers.has(timer);
   }
 
   /** Names of running timers (diagnostics and tests). */
   running(): TimerName[] {
-    return [...this.handles.keys()];
+    return [...this.timers.keys()];
+  }
+
+  private arm(timer: TimerName, deadline: number): void {
+    const now = Date.now();
+    // Assigned right below; read only when the timer fires.
+    let entry: RunningTimer;
+    const handle = setTimeout(() => {
+      if (this.timers.get(timer) !== entry) return;
+      if (entry.deadline > Date.now()) {
+        this.arm(timer, entry.deadline); // restarted since: wait for the rest
+        return;
+      }
+      this.timers.delete(timer);
+      this.onExpire(timer);
+    }, Math.max(1, deadline - now));
+    handle.unref();
+    entry = { handle, firesAt: deadline, deadline };
+    this.timers.set(timer, entry);
   }
 }

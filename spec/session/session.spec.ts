@@ -386,6 +386,66 @@ test('incoming connections are refused in Idle (RFC 4271 §8.2.2)', async () => 
   }
 });
 
+test('hold time 0 on one side: negotiated 0, no keepalives, the session stays up (RFC 4271 §4.2)', async () => {
+  const t = await pair({ aHold: 0, bHold: 3 });
+  try {
+    t.b.start();
+    t.a.start();
+    const [na, nb] = await Promise.all([established(t.a), established(t.b)]);
+    assert.is(na.holdTime, 0);
+    assert.is(nb.keepaliveTime, 0);
+    await sleep(3500);
+    assert.is(t.a.state, 'Established');
+    assert.is(t.b.state, 'Established');
+  } finally {
+    await t.close();
+  }
+});
+
+test('sendUpdate reports back-pressure (false) and the session emits drain once the socket empties', async () => {
+  const t = await pair();
+  try {
+    t.b.start();
+    t.a.start();
+    const [na] = await Promise.all([established(t.a), established(t.b)]);
+    let received = 0;
+    t.b.on('update', () => received++);
+    // Many 24-prefix UPDATEs written synchronously overrun the socket's high-water mark.
+    const nlri = Array.from({ length: 200 }, (_, i) => parsePrefix(`10.${i}.0.0/16`));
+    const update = encodeUpdate({ attributes: { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: '127.0.0.2' }, nlri }, na.codec);
+    let sent = 0;
+    let ok = true;
+    while (ok && sent < 100000) {
+      ok = t.a.sendUpdate(update);
+      sent++;
+    }
+    assert.not.ok(ok, 'a write returned false');
+    await nextEvent(t.a, 'drain', 10000);
+    await until('all UPDATEs delivered', () => received === sent, 20000);
+  } finally {
+    await t.close();
+  }
+});
+
+test('after errors the IdleHoldTimer backs off exponentially (RFC 4271 §8.1.1 DampPeerOscillations)', async () => {
+  const p = port();
+  // Nobody listens on 127.0.0.3:p: every connect fails at once (Connect → Idle → back-off → Connect).
+  const s = new BgpSession(sessionConfig({ name: 'flap', remoteAddress: '127.0.0.3', remotePort: p, localAddress: '127.0.0.2', localAs: 65001, remoteAs: 65002, routerId: '10.0.0.2', idleHoldTime: 0.1, connectRetryTime: 30 }));
+  const restarts: number[] = [];
+  s.on('state', (from, to, reason) => {
+    if (from === 'Idle' && to === 'Connect' && reason === 'automatic-start') restarts.push(Date.now());
+  });
+  try {
+    s.start();
+    await until('four automatic restarts', () => restarts.length >= 4, 8000);
+    const gaps = restarts.slice(1).map((t, i) => t - restarts[i]);
+    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] >= gaps[i - 1] * 1.5, `gaps ${gaps.join(', ')} ms double`);
+  } finally {
+    await s.stop();
+  }
+  assert.is(s.state, 'Idle');
+});
+
 test('configuration errors are typed: hold time 1–2 s (RFC 4271 §4.2), duplicate peers in a manager', () => {
   assert.throws(() => new BgpSession(sessionConfig({ name: 'x', remoteAddress: '127.0.0.4', remotePort: 179, localAs: 1, remoteAs: 2, routerId: '1.1.1.1', holdTime: 2 })), (e: unknown) => e instanceof SessionConfigError && e.path === 'holdTime');
   const m = new SessionManager({ listen: [] });
