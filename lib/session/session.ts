@@ -199,6 +199,11 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     for (const a of actions) this.execute(a, ctx);
     if (next !== 'OpenSent' && next !== 'OpenConfirm' && next !== 'Established') this.dropCandidate(null);
     this.setState(next, reason);
+    // "releases all BGP resources": after 'down' listeners have seen the session as it was.
+    if (this.releasePending) {
+      this.releasePending = false;
+      this.current = null;
+    }
   }
 
   private setState(next: FsmState, reason: string): void {
@@ -222,10 +227,6 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     if (next === 'Idle' || next === 'Active' || next === 'Connect') {
       this.lastSent = undefined;
       this.lastReceived = undefined;
-    }
-    if (this.releasePending) {
-      this.releasePending = false;
-      this.current = null;
     }
   }
 
