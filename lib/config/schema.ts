@@ -124,6 +124,10 @@ const PeerSchema = mapping({
   'route-reflector-client': bool().default(false),
   'route-server-client': bool().default(false),
   'next-hop-self': bool().default(false),
+  // The address announced as next hop when btrd sets next-hop-self on this session (BIRD's "next hop
+  // address"): needed for IPv6 routes over an IPv4 session and when the session address is not one the
+  // peer accepts as a next hop (GoBGP and FRR drop 127.0.0.0/8 next hops). Default: the session's local address.
+  'next-hop-address': mapping({ ipv4: str('an IPv4 address', (x) => ipFamily(x) === 4).optional(), ipv6: str('an IPv6 address', (x) => ipFamily(x) === 6).optional() }).optional(),
   'max-prefixes': mapping({
     limit: intIn(1, MAX_ASN, `an integer 1..${MAX_ASN}`),
     'warning-percent': intIn(1, 100, 'a percentage 1..100').default(75),
@@ -333,6 +337,7 @@ function toPeer(p: RawPeer, cfg: RawConfig): PeerConfig {
     routeReflectorClient: p['route-reflector-client'],
     routeServerClient: p['route-server-client'],
     nextHopSelf: p['next-hop-self'],
+    nextHopAddress: p['next-hop-address'] && compact({ ipv4: p['next-hop-address'].ipv4, ipv6: p['next-hop-address'].ipv6 }),
     maxPrefixes: mp && compact({ limit: mp.limit, warningPercent: mp['warning-percent'], restartAfter: mp['restart-after'] }),
     mrai: p.mrai ?? (isIbgp(p, cfg) ? DEFAULT_MRAI_SECONDS.ibgp : DEFAULT_MRAI_SECONDS.ebgp),
     import: toPolicy(p.import),

@@ -48,6 +48,8 @@ export interface PeerConfig {
   routeReflectorClient: boolean;
   routeServerClient: boolean;
   nextHopSelf: boolean;
+  /** Next hop announced when btrd is next hop on this session (default: the session's local address). */
+  nextHopAddress?: { ipv4?: string; ipv6?: string };
   maxPrefixes?: MaxPrefixes;
   /** MinRouteAdvertisementIntervalTimer in seconds (RFC 4271 §9.2.1.1); 0 = advertise at the end of each round. */
   mrai: number;

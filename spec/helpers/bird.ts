@@ -97,7 +97,7 @@ export class Bird {
   }
 
   birdc(cmd: string): string {
-    return execFileSync('birdc', ['-s', this.socketPath, ...cmd.split(' ')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+    return execFileSync('birdc', ['-s', this.socketPath, ...cmd.split(' ')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, maxBuffer: 1 << 30 });
   }
 
   protocolState(name: string): string {

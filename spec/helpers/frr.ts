@@ -91,7 +91,7 @@ export class Frr {
   }
 
   vtysh(cmd: string): string {
-    return execFileSync('vtysh', ['--vty_socket', this.dir, '-d', 'bgpd', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+    return execFileSync('vtysh', ['--vty_socket', this.dir, '-d', 'bgpd', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, maxBuffer: 1 << 30 });
   }
 
   neighborState(address: string): string {

@@ -84,7 +84,7 @@ export class Gobgp {
   }
 
   cli(args: string[]): string {
-    return execFileSync('gobgp', ['-u', '127.0.0.1', '-p', String(this.opts.apiPort), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+    return execFileSync('gobgp', ['-u', '127.0.0.1', '-p', String(this.opts.apiPort), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, maxBuffer: 1 << 30 });
   }
 
   neighborState(address: string): string {
@@ -96,6 +96,12 @@ export class Gobgp {
 
   async waitEstablished(address: string, timeoutMs = 20000): Promise<void> {
     await waitFor(`GoBGP neighbor ${address} Established`, () => (this.neighborState(address) === 'Established' ? true : undefined), timeoutMs);
+  }
+
+  /** Destinations in the global RIB (cheap: no table dump). */
+  count(family: 'ipv4' | 'ipv6' = 'ipv4'): number {
+    const m = this.cli(['global', 'rib', 'summary', '-a', family]).match(/Destination:\s*(\d+)/);
+    return m ? Number(m[1]) : 0;
   }
 
   routes(family: 'ipv4' | 'ipv6' = 'ipv4'): GobgpRoute[] {

@@ -1,0 +1,118 @@
+/**
+ * Interop 1 and 3 (issue 3): real routes from a RouteViews RIB are injected into BIRD, BIRD announces them
+ * to btrd over eBGP, btrd re-advertises them to GoBGP over eBGP. GoBGP's RIB must equal what the RFC 4271
+ * export rules predict from the MRT data (AS paths prepended by BIRD's and btrd's AS, next hop rewritten
+ * by btrd, ORIGIN and communities kept), prefix for prefix. Then a withdraw at the source and a BIRD restart.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Bird } from '../helpers/bird.js';
+import { Gobgp } from '../helpers/gobgp.js';
+import { waitFor } from '../helpers/processes.js';
+import { Injector } from '../../lib/inject/injector.js';
+import { encodeUpdate } from '../../lib/wire/update.js';
+import { parsePrefix } from '../../lib/wire/prefix.js';
+import { peerFeed, startBtrd, type PeerFeed, type RunningBtrd } from './setup.js';
+
+const interop = suite('interop/gobgp');
+
+const BTRD = { addr: '127.0.0.40', port: 17940, asn: 65000 };
+const BIRD = { addr: '127.0.0.41', port: 17941, asn: 65010 };
+const GOBGP = { addr: '127.0.0.42', port: 17942, asn: 65020, api: 17952 };
+const INJ = '127.0.0.43';
+const NH = '198.51.100.40'; // GoBGP drops loopback next hops: btrd announces a documentation address
+
+let feed: PeerFeed;
+let bird: Bird;
+let gobgp: Gobgp;
+let btrd: RunningBtrd;
+let inj: Injector;
+
+function startBird(): Promise<Bird> {
+  return Bird.start({
+    routerId: '10.0.0.41',
+    asn: BIRD.asn,
+    localAddress: BIRD.addr,
+    localPort: BIRD.port,
+    peers: [
+      { name: 'inj', neighbor: INJ, neighborPort: 17943, asn: feed.peer.asn, passive: true, ipv4: { import: 'all', export: 'none' } },
+      { name: 'btrd', neighbor: BTRD.addr, neighborPort: BTRD.port, asn: BTRD.asn, ipv4: { import: 'none', export: 'all' } },
+    ],
+  });
+}
+
+interop.before(async () => {
+  // The RouteViews slice (35 peers × 9,072 prefixes): the peer with the most routes.
+  feed = await peerFeed('mrt/rib/rib.20140523.0600_firstMB.complete-records.gz', (peers) => peers[0].index);
+  btrd = await startBtrd(`
+router-id: 10.0.0.40
+asn: ${BTRD.asn}
+listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
+api: null
+peers:
+  - { name: bird, address: ${BIRD.addr}, port: ${BIRD.port}, remote-as: ${BIRD.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1 }
+  - { name: gobgp, address: ${GOBGP.addr}, port: ${GOBGP.port}, remote-as: ${GOBGP.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1, next-hop-address: { ipv4: ${NH} } }
+`);
+  bird = await startBird();
+  gobgp = await Gobgp.start({ asn: GOBGP.asn, routerId: '10.0.0.42', listenAddress: GOBGP.addr, listenPort: GOBGP.port, apiPort: GOBGP.api, neighbors: [{ address: BTRD.addr, asn: BTRD.asn, port: BTRD.port, passive: true }] });
+  inj = await Injector.connect({ remoteAddress: BIRD.addr, remotePort: BIRD.port, localAddress: INJ, localAs: feed.peer.asn, routerId: '10.0.0.43' });
+  await inj.send(feed.messages);
+  await inj.sendEndOfRib();
+});
+
+interop.after(async () => {
+  await inj?.close().catch(() => undefined);
+  await btrd?.stop().catch(() => undefined);
+  await gobgp?.stop();
+  await bird?.stop();
+});
+
+interop('GoBGP learns every injected route through BIRD and btrd, with the attributes RFC 4271 predicts', async () => {
+  const n = feed.routes.size;
+  assert.ok(n > 5000, `routes in the feed: ${n}`);
+  await waitFor(`GoBGP to hold ${n} routes`, () => (gobgp.count() >= n ? true : undefined), 60000, 300);
+  const routes = gobgp.routes();
+  assert.is(routes.length, n, 'one path per prefix at GoBGP');
+  let checked = 0;
+  for (const r of routes) {
+    const src = feed.routes.get(r.prefix);
+    assert.ok(src, `GoBGP has ${r.prefix}, which was not injected`);
+    // RFC 4271 §5.1.2: each eBGP speaker prepends its AS (BIRD 65010, then btrd 65000).
+    assert.is(r.asPath, `${BTRD.asn} ${BIRD.asn} ${src.asPath}`, r.prefix);
+    // RFC 4271 §5.1.3: btrd sets itself (its configured next-hop address) as next hop towards eBGP.
+    assert.is(r.nextHop, NH, r.prefix);
+    assert.is(r.origin, src.origin, r.prefix);
+    // RFC 1997: communities are transitive and pass both hops unchanged.
+    assert.equal(r.communities, src.communities, r.prefix);
+    // RFC 4271 §5.1.4: a MED received from a neighbouring AS is not passed on to other ASes.
+    assert.is(r.med, undefined, r.prefix);
+    checked++;
+  }
+  assert.is(checked, n);
+  const counts = btrd.speaker.summary();
+  assert.is(counts.best, n);
+});
+
+interop('a withdraw at the source reaches GoBGP', async () => {
+  const gone = [...feed.routes.keys()].slice(0, 100);
+  await inj.send([encodeUpdate({ withdrawn: gone.map(parsePrefix) }, { fourOctetAs: true })]);
+  await waitFor('GoBGP to drop the withdrawn prefixes', () => (gobgp.count() === feed.routes.size - gone.length ? true : undefined), 30000, 300);
+  const have = new Set(gobgp.routes().map((r) => r.prefix));
+  assert.ok(gone.every((p) => !have.has(p)));
+  assert.is(gobgp.routes().length, feed.routes.size - gone.length);
+});
+
+interop('a BIRD restart withdraws its routes everywhere, and they come back when it re-learns them', async () => {
+  await inj.close();
+  await bird.stop();
+  await waitFor('btrd and GoBGP to drop every route', () => (gobgp.count() === 0 && btrd.speaker.summary().paths === 0 ? true : undefined), 30000, 300);
+  assert.is.not(btrd.speaker.neighbors().find((x) => x.name === 'bird')?.state, 'established');
+  bird = await startBird();
+  inj = await Injector.connect({ remoteAddress: BIRD.addr, remotePort: BIRD.port, localAddress: INJ, localAs: feed.peer.asn, routerId: '10.0.0.43' });
+  await inj.send(feed.messages);
+  await inj.sendEndOfRib();
+  await waitFor('GoBGP to re-learn every route', () => (gobgp.count() === feed.routes.size ? true : undefined), 60000, 300);
+  assert.is(btrd.speaker.neighbors().find((x) => x.name === 'bird')?.state, 'established');
+});
+
+interop.run();
