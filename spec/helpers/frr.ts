@@ -1,8 +1,13 @@
 /**
  * FRR bgpd (Debian package frr) as a real peer in tests: bgpd alone (no zebra, no watchfrr) on
  * 127.0.0.0/8, driven through vtysh's JSON output; started and stopped by PID.
+ *
+ * Every query is asynchronous: btrd runs in the test's own process, and a synchronous vtysh call would
+ * stop btrd's event loop while bgpd waits on btrd's socket — a deadlock until the call times out.
  */
-import { execFileSync } from 'node:child_process';
+const execFileAsync = promisify(execFile);
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { startProcess, tempDir, waitFor, type Started } from './processes.js';
@@ -86,25 +91,35 @@ export class Frr {
       { logFile: join(t.dir, 'none.log') },
     );
     const frr = new Frr(proc, t.dir, t.remove);
-    await waitFor('vtysh to answer', () => (frr.vtysh('show bgp summary json').includes('{') ? true : undefined), 20000);
+    await waitFor('vtysh to answer', async () => ((await frr.vtysh('show bgp summary json')).includes('{') ? true : undefined), 20000);
     return frr;
   }
 
-  vtysh(cmd: string): string {
-    return execFileSync('vtysh', ['--vty_socket', this.dir, '-d', 'bgpd', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000, maxBuffer: 1 << 30 });
+  async vtysh(cmd: string): Promise<string> {
+    const { stdout } = await execFileAsync('vtysh', ['--vty_socket', this.dir, '-d', 'bgpd', '-c', cmd], { encoding: 'utf8', timeout: 30000, maxBuffer: 1 << 30 });
+    return stdout;
   }
 
-  neighborState(address: string): string {
-    const j = JSON.parse(this.vtysh(`show bgp neighbors ${address} json`)) as Record<string, { bgpState?: string }>;
+  async neighborState(address: string): Promise<string> {
+    const j = JSON.parse(await this.vtysh(`show bgp neighbors ${address} json`)) as Record<string, { bgpState?: string }>;
     return j[address]?.bgpState ?? '';
   }
 
   async waitEstablished(address: string, timeoutMs = 30000): Promise<void> {
-    await waitFor(`FRR neighbor ${address} Established`, () => (this.neighborState(address) === 'Established' ? true : undefined), timeoutMs);
+    await waitFor(`FRR neighbor ${address} Established`, async () => ((await this.neighborState(address)) === 'Established' ? true : undefined), timeoutMs);
   }
 
-  routes(family: 'ipv4' | 'ipv6' = 'ipv4'): FrrRoute[] {
-    const j = JSON.parse(this.vtysh(`show bgp ${family} unicast json`)) as { routes?: Record<string, FrrPathJson[]> };
+  /** Prefixes in the BGP table (cheap: no table dump). */
+  async count(family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<number> {
+    type Summary = { peers?: Record<string, { pfxRcd?: number }> };
+    const j = JSON.parse(await this.vtysh(`show bgp ${family} unicast summary json`)) as Summary & Record<string, Summary>;
+    // FRR 8 prints the family's summary at top level; some versions nest it under "<family>Unicast".
+    const peers = j.peers ?? j[`${family}Unicast`]?.peers ?? {};
+    return Object.values(peers).reduce((a, p) => a + (p.pfxRcd ?? 0), 0);
+  }
+
+  async routes(family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<FrrRoute[]> {
+    const j = JSON.parse(await this.vtysh(`show bgp ${family} unicast json`)) as { routes?: Record<string, FrrPathJson[]> };
     const out: FrrRoute[] = [];
     for (const [prefix, paths] of Object.entries(j.routes ?? {})) {
       for (const p of paths) {

@@ -14,11 +14,13 @@ import { encodeUpdate } from '../../lib/wire/update.js';
 import { parsePrefix } from '../../lib/wire/prefix.js';
 import { peerFeed, startBtrd, type PeerFeed, type RunningBtrd } from './setup.js';
 
+// Private 4-octet ASNs (RFC 6996): 2-octet private ones such as 65000 occur in the real AS paths and
+// would be (rightly) dropped as loops.
 const interop = suite('interop/gobgp');
 
-const BTRD = { addr: '127.0.0.40', port: 17940, asn: 65000 };
-const BIRD = { addr: '127.0.0.41', port: 17941, asn: 65010 };
-const GOBGP = { addr: '127.0.0.42', port: 17942, asn: 65020, api: 17952 };
+const BTRD = { addr: '127.0.0.40', port: 17940, asn: 4200000040 };
+const BIRD = { addr: '127.0.0.41', port: 17941, asn: 4200000041 };
+const GOBGP = { addr: '127.0.0.42', port: 17942, asn: 4200000042, api: 17952 };
 const INJ = '127.0.0.43';
 const NH = '198.51.100.40'; // GoBGP drops loopback next hops: btrd announces a documentation address
 
