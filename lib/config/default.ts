@@ -82,7 +82,7 @@ peers:
     # The next hop to announce when btrd is next hop on this session (BIRD's "next hop address"): for
     # IPv6 routes over an IPv4 session, or peers that refuse 127.0.0.0/8 next hops (GoBGP, FRR).
     # Default: the session's local address (IPv4-mapped ::ffff:a.b.c.d for IPv6 over IPv4).
-    next-hop-address: { ipv4: 192.0.2.1 }
+    next-hop-address: { ipv4: 192.0.2.1, ipv6: "2001:db8::1" }
     # Tear the session down (Cease, RFC 4486 subcode 1) when more prefixes than limit are received;
     # warn at warning-percent (default 75); restart after restart-after seconds (absent: stay down until
     # reset). Optional; default: no limit.
