@@ -267,8 +267,10 @@ export class Speaker implements ApiProvider {
     data[2] = 1; // SAFI unicast
     new DataView(data.buffer).setUint32(3, mp.limit);
     rt.session.shutdownWithNotification(ErrorCode.Cease, CeaseSubcode.MaximumPrefixesReached, data);
-    // Stay down until restart-after (or until an operator resets the peer when it is not set).
-    void rt.session.stop(CeaseSubcode.MaximumPrefixesReached, 'maximum number of prefixes reached');
+    // Stay down until restart-after (or until an operator resets the peer when it is not set). The stop
+    // waits a turn: the session handles the AutomaticStop above (NOTIFICATION written, then the graceful
+    // close) after this UPDATE's handler returns; a ManualStop now would close the socket before it.
+    setImmediate(() => void rt.session.stop(CeaseSubcode.MaximumPrefixesReached, 'maximum number of prefixes reached'));
     if (mp.restartAfter !== undefined) {
       rt.restartTimer = setTimeout(() => {
         rt.restartTimer = null;
