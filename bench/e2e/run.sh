@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# End-to-end convergence benchmark: btrd vs BIRD on ../shared/peer-bench (synthetic tables, K peers × P
+# prefixes, btrd plugged in through peer-bench's `custom` target) and on the real route-views.jinx full
+# table (bench/e2e/jinx.ts). Writes bench/results/e2e-raw.txt (one result line per run), e2e.json, e2e.svg
+# and prints a table. Every run is bounded by TIMEOUT seconds; a run that does not converge is recorded
+# with its status (timeout, target_died, ...).
+#
+#   bench/e2e/run.sh                                   # everything, 1 repeat, small → large
+#   REPEATS=2 bench/e2e/run.sh                         # 2 repeats of every size
+#   P_LIST="100000 500000" K_LIST=1 JINX=0 bench/e2e/run.sh
+#   SKIP="4x1000000" bench/e2e/run.sh                  # skip sizes (KxP, space-separated)
+#   TARGETS=btrd APPEND=1 bench/e2e/run.sh             # only btrd, add lines to the existing raw file
+#
+# env: K_LIST ("1 4"), P_LIST ("100000 500000 1000000"), SKIP (""), REPEATS (1), TIMEOUT (300),
+#      TARGETS ("btrd bird"), JINX (1; 0 skips the jinx replay), APPEND (0), NODE_FLAGS
+#      ("--max-semi-space-size=64"), PEER_BENCH (../shared/peer-bench), API_PORT (18179)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+PB=${PEER_BENCH:-$REPO/../shared/peer-bench}
+K_LIST=${K_LIST-"1 4"}
+P_LIST=${P_LIST-"100000 500000 1000000"}
+SKIP=${SKIP:-}
+REPEATS=${REPEATS:-1}
+TIMEOUT=${TIMEOUT:-300}
+TARGETS=${TARGETS:-"btrd bird"}
+JINX=${JINX:-1}
+NODE_FLAGS=${NODE_FLAGS:-"--max-semi-space-size=64"}
+API_PORT=${API_PORT:-18179}
+RAW=$REPO/bench/results/e2e-raw.txt
+mkdir -p bench/results
+[ "${APPEND:-0}" = 1 ] || : > "$RAW"
+
+npm run -s build || exit 1
+
+# btrd through peer-bench's custom target: generate the YAML from $PEERS_FILE, exec node (measured PID).
+export CUSTOM_START_CMD="PEERS_FILE=\$PEERS_FILE API_PORT=$API_PORT node $REPO/dist/bench/e2e/peer-config.js > \$WORK/btrd.yaml && exec node $NODE_FLAGS $REPO/dist/daemons/btrd.js --config \$WORK/btrd.yaml"
+export CUSTOM_COUNTS_CMD="set -o pipefail; curl -sf --max-time 5 http://127.0.0.1:$API_PORT/rib/summary | grep -oE '\"(paths|best)\":[0-9]+' | cut -d: -f2 | paste -sd' ' | grep ' '"
+export CUSTOM_VERSION="btrd $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- lib daemons || echo +dirty) node $(node --version)"
+
+pb_targets=()
+for t in $TARGETS; do
+  case $t in btrd) pb_targets+=(custom) ;; bird) pb_targets+=(bird) ;; *) echo "unknown target $t" >&2; exit 2 ;; esac
+done
+
+for P in $P_LIST; do
+  for K in $K_LIST; do
+    case " $SKIP " in *" ${K}x${P} "*) echo "# skip ${K}x${P}" >&2; continue ;; esac
+    for ((rep = 1; rep <= REPEATS; rep++)); do
+      TIMEOUT=$TIMEOUT "$PB/run.sh" -k "$K" -p "$P" -o "$RAW" "${pb_targets[@]}" > /dev/null ||
+        echo "# peer-bench failed for ${K}x${P}" >&2
+    done
+  done
+done
+
+if [ "$JINX" = 1 ]; then
+  for ((rep = 1; rep <= REPEATS; rep++)); do
+    for t in $TARGETS; do
+      # same lock as peer-bench: no other heavy benchmark at the same time
+      flock -w 600 /tmp/peer-bench.lock node dist/bench/e2e/jinx.js --target "$t" --timeout "$TIMEOUT" \
+        --node-flags="$NODE_FLAGS" --out "$RAW" > /dev/null || echo "# jinx $t failed" >&2
+    done
+  done
+fi
+
+node dist/bench/e2e/report.js "$RAW"
