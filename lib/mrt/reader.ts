@@ -421,48 +421,17 @@ function parseBgp4mp(
   const peerIp = ipText(b, p, afi === 2);
   const localIp = ipText(b, p + ipLen, afi === 2);
   p += 2 * ipLen;
+  // Fields shared by STATE_CHANGE and MESSAGE records (RFC 6396 §4.4.1–4.4.4).
+  const common = { offset, timestamp, type, subtype, length, peerAs, localAs, ifIndex, afi, peerIp, localIp, as4 };
   if (stateChange) {
     need(p + 4 <= end, 'BGP4MP STATE_CHANGE record too short for its states');
-    const rec: Bgp4mpStateChangeRecord = {
-      kind: 'bgp4mp-state-change',
-      offset,
-      timestamp,
-      type,
-      subtype,
-      length,
-      peerAs,
-      localAs,
-      ifIndex,
-      afi,
-      peerIp,
-      localIp,
-      as4,
-      oldState: u16(b, p),
-      newState: u16(b, p + 2),
-    };
+    const rec: Bgp4mpStateChangeRecord = { kind: 'bgp4mp-state-change', ...common, oldState: u16(b, p), newState: u16(b, p + 2) };
     return microseconds === undefined ? rec : { ...rec, microseconds };
   }
   need(end - p >= 19, `BGP4MP message of ${end - p} bytes is shorter than a BGP header`);
   const local = subtype === S.MessageLocal || subtype === S.MessageAs4Local || subtype === S.MessageLocalAddPath || subtype === S.MessageAs4LocalAddPath;
   const addPath = subtype >= S.MessageAddPath;
-  const rec: Bgp4mpMessageRecord = {
-    kind: 'bgp4mp-message',
-    offset,
-    timestamp,
-    type,
-    subtype,
-    length,
-    peerAs,
-    localAs,
-    ifIndex,
-    afi,
-    peerIp,
-    localIp,
-    as4,
-    local,
-    addPath,
-    message: b.subarray(p, end),
-  };
+  const rec: Bgp4mpMessageRecord = { kind: 'bgp4mp-message', ...common, local, addPath, message: b.subarray(p, end) };
   return microseconds === undefined ? rec : { ...rec, microseconds };
 }
 

@@ -3,26 +3,12 @@
  * running bgpdump on these takes seconds each. Key columns (the reader's own fields) are compared for every
  * line; attribute columns (lib/wire decoding) for a sample of records to keep the file under ~20 s.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dataPath } from '../helpers/corpus.js';
-import { readMrtBatches, type MrtRecord } from '../../lib/mrt/index.js';
+import type { MrtRecord } from '../../lib/mrt/index.js';
+import { timedSuite, readAll } from './common.js';
 import { column, diffMultisets, keyColumns, oracleLines, renderBgpdump } from './bgpdump.js';
 
-const fullSuite = suite('mrt/full-table');
-/** Like the suite, but prints each test's time when BTRD_TEST_TIMING is set. */
-const full = (name: string, fn: () => unknown): void =>
-  fullSuite(name, async () => {
-    const t0 = performance.now();
-    await fn();
-    if (process.env.BTRD_TEST_TIMING) process.stdout.write(`\n  ${(performance.now() - t0).toFixed(0).padStart(6)} ms  ${name}\n`);
-  });
-
-async function readAll(rel: string): Promise<MrtRecord[]> {
-  const out: MrtRecord[] = [];
-  for await (const batch of readMrtBatches(dataPath(`mrt/${rel}`))) for (const r of batch) out.push(r);
-  return out;
-}
+const { test: full, run } = timedSuite('mrt/full-table');
 
 function same(actual: string[], expected: string[], what: string): void {
   const d = diffMultisets(actual, expected);
@@ -89,4 +75,4 @@ full('updates.et-header.2015 (BGP4MP_ET full table, 577,706 prefixes) matches bg
   same(renderBgpdump(recs, false), keyColumns(oracleLines(rel)), 'key columns');
 });
 
-fullSuite.run();
+run();

@@ -1,27 +1,14 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dataPath } from '../helpers/corpus.js';
-import { MrtError, MrtParser, parseMrt, readMrt, readMrtBatches, type MrtRecord, type RibRecord } from '../../lib/mrt/index.js';
+import { MrtError, MrtParser, parseMrt, readMrt, type MrtRecord } from '../../lib/mrt/index.js';
 import { UpdateMessageError } from '../../lib/wire/errors.js';
 import { decodeUpdate } from '../../lib/wire/update.js';
-import { diffMultisets, keyColumns, oracleLines, renderBgpdump, runBgpdump } from './bgpdump.js';
+import { diffMultisets, keyColumns, renderBgpdump, runBgpdump } from './bgpdump.js';
+import { timedSuite, readAll } from './common.js';
 
-const suiteReader = suite('mrt/reader');
-/** Like the suite, but prints each test's time when BTRD_TEST_TIMING is set. */
-const reader = (name: string, fn: () => unknown): void =>
-  suiteReader(name, async () => {
-    const t0 = performance.now();
-    await fn();
-    if (process.env.BTRD_TEST_TIMING) process.stdout.write(`\n  ${(performance.now() - t0).toFixed(0).padStart(6)} ms  ${name}\n`);
-  });
-
-async function readAll(rel: string): Promise<MrtRecord[]> {
-  const out: MrtRecord[] = [];
-  for await (const batch of readMrtBatches(dataPath(`mrt/${rel}`))) for (const r of batch) out.push(r);
-  return out;
-}
+const { test: reader, run } = timedSuite('mrt/reader');
 
 function kinds(recs: readonly MrtRecord[]): Record<string, number> {
   const k: Record<string, number> = {};
@@ -215,4 +202,4 @@ reader('a missing file is an io-error record (or MrtError in throw mode)', async
   }
 });
 
-suiteReader.run();
+run();
