@@ -19,6 +19,7 @@ import { ExportPipeline, exportProfile, type ExportCache, type ExportContext } f
 import { EngineError } from './errors.js';
 import { ImportPipeline, type ImportContext } from './import.js';
 import { PrefixEntry, sameBest } from './loc-rib.js';
+import { PrefixMap } from './prefix-map.js';
 import { RibRoute, addressKey } from './route.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from './types.js';
 
@@ -28,8 +29,8 @@ interface PeerState {
   importer: ImportPipeline;
   exporter: ExportPipeline;
   /** Pre-policy Adj-RIB-In. Key: the prefix, or "prefix#pathId" on ADD-PATH families (RFC 7911). */
-  readonly adjIn: Map<PrefixKey, RibRoute>;
-  readonly adjOut: Map<PrefixKey, PathAttributes>;
+  readonly adjIn: PrefixMap<RibRoute>;
+  readonly adjOut: PrefixMap<PathAttributes>;
   accepted: number;
 }
 
@@ -37,7 +38,7 @@ export class RoutingEngine {
   private readonly peers = new Map<number, PeerState>();
   /** Established peers in ascending id order (export fan-out). */
   private peerList: PeerState[] = [];
-  private readonly prefixes = new Map<PrefixKey, PrefixEntry>();
+  private readonly prefixes = new PrefixMap<PrefixEntry>();
   private readonly nextHops = new Map<string, NextHopRank>();
   private readonly importCtx: ImportContext;
   private readonly exportCtx: ExportContext;
@@ -62,8 +63,8 @@ export class RoutingEngine {
       rank: Object.freeze({ peerId: peer.id, ebgp: peer.ebgp, routerId: parseIpv4(peer.routerId), addressKey: addressKey(peer.address) }),
       importer: new ImportPipeline(peer, compilePolicy(peer.importPolicy), this.importCtx),
       exporter: this.exporter(peer, compilePolicy(peer.exportPolicy)),
-      adjIn: new Map(),
-      adjOut: new Map(),
+      adjIn: new PrefixMap(),
+      adjOut: new PrefixMap(),
       accepted: 0,
     };
     this.peers.set(peer.id, st);

@@ -1,0 +1,166 @@
+/**
+ * A Map<PrefixKey, V> for the RIB's per-prefix tables. IPv4 prefix keys (numbers up to 2^38, so V8 keeps
+ * them as heap numbers and a `Map` hashes and stores a boxed double per entry) live in an open-addressing
+ * table: keys in a Float64Array, values in a plain array, linear probing, backward-shift deletion (no
+ * tombstones), load factor ≤ 1/2. Everything else (IPv6 keys, "prefix#pathId" ADD-PATH keys) goes to an
+ * ordinary Map. DESIGN principle 6: typed-array tables over numeric prefix keys.
+ *
+ * Measured on the peer-bench 1M-prefix table: a `Map` with these keys costs ~0.3–0.6 µs per get/set and
+ * ~60 bytes per entry plus the boxed key; this table ~16 bytes per slot.
+ *
+ * Iteration order: IPv4 keys in table-slot order (hash order, deterministic for a given set of
+ * operations), then the other keys in insertion order. Do not insert or delete while iterating.
+ */
+import type { PrefixKey } from '../wire/prefix.js';
+
+const EMPTY = -1; // prefix keys are ≥ 0
+
+function hash(k: number): number {
+  const lo = k >>> 0; // k mod 2^32 (exact for integers below 2^53)
+  const hi = (k / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export class PrefixMap<V> {
+  private ks: Float64Array;
+  private vs: (V | undefined)[];
+  private mask: number;
+  private count = 0;
+  private readonly other = new Map<PrefixKey, V>();
+
+  constructor(capacity = 16) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.ks = new Float64Array(cap).fill(EMPTY);
+    this.vs = new Array<V | undefined>(cap);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.count + this.other.size;
+  }
+
+  get(k: PrefixKey): V | undefined {
+    if (typeof k !== 'number') return this.other.get(k);
+    const keys = this.ks;
+    const mask = this.mask;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) return this.vs[i];
+      if (s === EMPTY) return undefined;
+    }
+  }
+
+  has(k: PrefixKey): boolean {
+    return this.get(k) !== undefined || (typeof k !== 'number' && this.other.has(k));
+  }
+
+  set(k: PrefixKey, v: V): this {
+    if (typeof k !== 'number') {
+      this.other.set(k, v);
+      return this;
+    }
+    const keys = this.ks;
+    const mask = this.mask;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) {
+        this.vs[i] = v;
+        return this;
+      }
+      if (s === EMPTY) {
+        keys[i] = k;
+        this.vs[i] = v;
+        if (++this.count * 2 > mask) this.grow();
+        return this;
+      }
+    }
+  }
+
+  delete(k: PrefixKey): boolean {
+    if (typeof k !== 'number') return this.other.delete(k);
+    const keys = this.ks;
+    const vals = this.vs;
+    const mask = this.mask;
+    let i = hash(k) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) break;
+      if (s === EMPTY) return false;
+    }
+    // Backward-shift deletion: move later members of the probe run into the hole when their home allows.
+    let hole = i;
+    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = hash(keys[j]) & mask;
+      // j's entry may fill the hole unless its home lies cyclically in (hole, j].
+      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+        keys[hole] = keys[j];
+        vals[hole] = vals[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    vals[hole] = undefined;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    this.ks.fill(EMPTY);
+    this.vs.fill(undefined);
+    this.count = 0;
+    this.other.clear();
+  }
+
+  *keys(): IterableIterator<PrefixKey> {
+    const keys = this.ks;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) yield keys[i];
+    yield* this.other.keys();
+  }
+
+  *values(): IterableIterator<V> {
+    const keys = this.ks;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) yield this.vs[i] as V;
+    yield* this.other.values();
+  }
+
+  *entries(): IterableIterator<[PrefixKey, V]> {
+    const keys = this.ks;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) yield [keys[i], this.vs[i] as V];
+    yield* this.other.entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<[PrefixKey, V]> {
+    return this.entries();
+  }
+
+  /** Calls f for every entry (faster than the iterators). Do not modify the map inside f. */
+  forEach(f: (v: V, k: PrefixKey) => void): void {
+    const keys = this.ks;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) f(this.vs[i] as V, keys[i]);
+    this.other.forEach(f);
+  }
+
+  private grow(): void {
+    const oldKeys = this.ks;
+    const oldVals = this.vs;
+    const cap = oldKeys.length * 2;
+    const keys = new Float64Array(cap).fill(EMPTY);
+    const vals = new Array<V | undefined>(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const k = oldKeys[j];
+      if (k === EMPTY) continue;
+      let i = hash(k) & mask;
+      while (keys[i] !== EMPTY) i = (i + 1) & mask;
+      keys[i] = k;
+      vals[i] = oldVals[j];
+    }
+    this.ks = keys;
+    this.vs = vals;
+    this.mask = mask;
+  }
+}
