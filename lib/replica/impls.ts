@@ -1,0 +1,25 @@
+/**
+ * Decision implementations selectable per replica (`impl` knob). Each builds an engine with RoutingEngine's
+ * public API (lib/rib/engine.ts). Adding the second implementation is one line here plus its name in
+ * impl-names.ts, e.g. `b: (o) => new IncrementalEngine(o)` (lib/decision/variant-b/).
+ */
+import { RoutingEngine } from '../rib/engine.js';
+import type { EngineDelta, EngineOptions, EnginePeer, PeerOut, Route } from '../rib/types.js';
+import type { PrefixKey } from '../wire/prefix.js';
+import type { UpdateMessage } from '../wire/types.js';
+import type { Candidate } from '../decision/types.js';
+import type { ImplName } from './impl-names.js';
+
+/** What a replica needs from a decision implementation (a subset of RoutingEngine's public API). */
+export interface ReplicaEngine {
+  addPeer(peer: EnginePeer): EngineDelta;
+  removePeer(peerId: number): EngineDelta;
+  applyUpdate(peerId: number, u: UpdateMessage): EngineDelta;
+  adjRibOut(peerId: number): PeerOut;
+  best(prefix: PrefixKey): (Route & Candidate) | null;
+  candidates(prefix: PrefixKey): (Route & Candidate)[];
+}
+
+export const IMPLS: { readonly [K in ImplName]: (opts: EngineOptions) => ReplicaEngine } = {
+  a: (o) => new RoutingEngine(o),
+};

@@ -1,0 +1,417 @@
+/**
+ * One decision replica (DESIGN principle 1: the replicated part): the Piscina task handler of a
+ * single-thread pool. It parses the round's raw UPDATE bytes (from the shared input buffer), applies them to
+ * its own engine (impl knob) with its diversity knobs, and returns the round result as typed arrays plus
+ * the running whole-RIB digest (protocol.ts). State lives in this module: one replica per thread.
+ */
+import Piscina from 'piscina';
+import { match } from 'ts-pattern';
+import { decodeUpdate } from '../lib/wire/update.js';
+import { parseIpv4, parseIpv6 } from '../lib/wire/address.js';
+import { parsePrefix, prefixContains, type PrefixKey } from '../lib/wire/prefix.js';
+import type { CodecContext, PathAttributes, UpdateMessage } from '../lib/wire/types.js';
+import { selectBestPath } from '../lib/decision/best-path.js';
+import type { EngineDelta, EngineOptions, PeerOut, Route } from '../lib/rib/types.js';
+import { IMPLS, type ReplicaEngine } from '../lib/replica/impls.js';
+import { PrefixCoverage, seededRandom, shuffleInPlace, type ReplicaKnobs } from '../lib/replica/knobs.js';
+import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
+import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
+import {
+  ROUNDS_KEPT,
+  type AdjRibOutResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
+  type NextHopTable, type ReplicaTask, type RestateResult, type RoundResult, type RoundTask,
+} from '../lib/replica/protocol.js';
+
+interface ReplicaState {
+  readonly index: number;
+  readonly knobs: ReplicaKnobs;
+  readonly direct: boolean;
+  readonly engine: ReplicaEngine;
+  readonly coverage: PrefixCoverage;
+  readonly codecs: Map<number, CodecContext>;
+  /** Mirror of every Adj-RIB-Out (references to the engine's attribute objects). */
+  readonly out: Map<number, Map<PrefixKey, PathAttributes>>;
+  /** Per prefix: reported Loc-RIB digest and export XOR. */
+  readonly loc: Map<PrefixKey, number>;
+  readonly exp: Map<PrefixKey, number>;
+  /** Reported (possibly rescanned / fault-altered) best per prefix. */
+  readonly bests: Map<PrefixKey, Route>;
+  ribDigest: number;
+  /** Attribute sets reported in the last ROUNDS_KEPT rounds, by digest (fetch-attrs). */
+  readonly recent: Map<number, PathAttributes>[];
+  readonly padding: unknown[];
+  applied: number;
+  readonly tiebreakRand: (() => number) | null;
+  readonly wrongRange: PrefixKey | null;
+}
+
+let state: ReplicaState | null = null;
+
+function resolver(t: NextHopTable): EngineOptions['resolveNextHop'] {
+  if ('all' in t) return () => ({ igpCost: 0 });
+  const routes = t.routes.map((r) => ({ key: parsePrefix(r.prefix), igpCost: r.igpCost })).sort((a, b) => lengthOf(b.key) - lengthOf(a.key));
+  return (nh) => {
+    const key = nh.includes(':') ? parsePrefix(`${nh}/128`) : parsePrefix(`${nh}/32`);
+    for (const r of routes) if (prefixContains(r.key, key)) return { igpCost: r.igpCost };
+    return undefined;
+  };
+}
+
+function lengthOf(k: PrefixKey): number {
+  return typeof k === 'number' ? k % 64 : Number(k.slice(33));
+}
+
+function init(t: InitTask): null {
+  const e: EngineConfig = t.engine;
+  const opts: EngineOptions = { ...e, resolveNextHop: resolver(e.resolveNextHop) };
+  const impl = t.knobs.impl ?? 'a';
+  state = {
+    index: t.replica,
+    knobs: t.knobs,
+    direct: t.direct,
+    engine: IMPLS[impl](opts),
+    coverage: new PrefixCoverage(t.knobs.prefixes),
+    codecs: new Map(),
+    out: new Map(),
+    loc: new Map(),
+    exp: new Map(),
+    bests: new Map(),
+    ribDigest: 0,
+    recent: [],
+    padding: [],
+    applied: 0,
+    tiebreakRand: t.knobs.tiebreakSeed !== undefined ? seededRandom(t.knobs.tiebreakSeed) : null,
+    wrongRange: t.knobs.fault?.wrongBestInRange !== undefined ? parsePrefix(t.knobs.fault.wrongBestInRange) : null,
+  };
+  // Touch parsers once so that a replica's first round does not pay module warm-up alone.
+  parseIpv4('0.0.0.0');
+  parseIpv6('::');
+  return null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Keep only covered prefixes of an UPDATE (prefixes knob). */
+function filterUpdate(u: UpdateMessage, cov: PrefixCoverage): UpdateMessage {
+  const keep = <T extends PrefixKey>(keys: readonly T[], ids: readonly number[] | undefined): [T[], number[] | undefined] => {
+    const k: T[] = [];
+    const p: number[] | undefined = ids ? [] : undefined;
+    for (let i = 0; i < keys.length; i++) {
+      if (!cov.covers(keys[i])) continue;
+      k.push(keys[i]);
+      if (p && ids) p.push(ids[i]);
+    }
+    return [k, p];
+  };
+  const [withdrawn, withdrawnPathIds] = keep(u.withdrawn, u.withdrawnPathIds);
+  const [nlri, nlriPathIds] = keep(u.nlri, u.nlriPathIds);
+  const r: UpdateMessage = { ...u, withdrawn, withdrawnPathIds, nlri, nlriPathIds };
+  if (u.mpReach) {
+    const [mn, mp] = keep(u.mpReach.nlri, u.mpReach.pathIds);
+    (r as { mpReach: typeof u.mpReach }).mpReach = { ...u.mpReach, nlri: mn, pathIds: mp };
+  }
+  if (u.mpUnreach) {
+    const [mw, mp] = keep(u.mpUnreach.withdrawn, u.mpUnreach.pathIds);
+    (r as { mpUnreach: typeof u.mpUnreach }).mpUnreach = { ...u.mpUnreach, withdrawn: mw, pathIds: mp };
+  }
+  return r;
+}
+
+/** Accumulates the engine deltas of one round: final values per touched prefix and (peer, prefix). */
+class RoundAccumulator {
+  readonly loc = new Map<PrefixKey, Route | null>();
+  readonly out = new Map<number, Map<PrefixKey, PathAttributes | null>>();
+  readonly removedPeers = new Set<number>();
+
+  add(d: EngineDelta): void {
+    for (let i = 0; i < d.locRib.length; i++) this.loc.set(d.locRib[i].prefix, d.locRib[i].best);
+    for (const [peerId, o] of d.out) {
+      let m = this.out.get(peerId);
+      if (m === undefined) this.out.set(peerId, (m = new Map()));
+      for (const p of o.withdraw) m.set(p, null);
+      for (const [p, a] of o.announce) m.set(p, a);
+    }
+  }
+}
+
+function plainRoute(r: Route): Route {
+  const o: Route = { peerId: r.peerId, prefix: r.prefix, pathId: r.pathId, attributes: r.attributes, nextHop: r.nextHop };
+  if (r.nextHopLinkLocal !== undefined) o.nextHopLinkLocal = r.nextHopLinkLocal;
+  return o;
+}
+
+/** The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied. */
+function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: Route | null, counters: { selfCheck: number }): Route | null {
+  let best = engineBest;
+  if (s.tiebreakRand !== null && best !== null) {
+    const cands = shuffleInPlace(s.engine.candidates(prefix), s.tiebreakRand);
+    const again = selectBestPath(cands).best;
+    if (again === null || again.peerId !== best.peerId || again.pathId !== best.pathId || again.attributes !== best.attributes) {
+      counters.selfCheck++;
+      best = again;
+    }
+  }
+  if (s.wrongRange !== null && best !== null && prefixContains(s.wrongRange, prefix)) {
+    const other = s.engine.candidates(prefix).find((c) => c.peerId !== best!.peerId || c.pathId !== best!.pathId);
+    if (other !== undefined) best = other;
+  }
+  return best;
+}
+
+function mergeDirect(acc: RoundAccumulator): EngineDelta {
+  const delta: EngineDelta = { locRib: [], out: new Map() };
+  for (const [prefix, best] of acc.loc) delta.locRib.push({ prefix, best: best === null ? null : plainRoute(best) });
+  for (const [peerId, m] of acc.out) {
+    if (acc.removedPeers.has(peerId)) continue;
+    const o: PeerOut = { announce: new Map(), withdraw: new Set() };
+    for (const [p, a] of m) {
+      if (a === null) o.withdraw.add(p);
+      else o.announce.set(p, a);
+    }
+    delta.out.set(peerId, o);
+  }
+  return delta;
+}
+
+function movable<T extends object>(value: T, buffers: ArrayBufferLike[]): T {
+  return Piscina.move({ [Piscina.transferableSymbol]: buffers, [Piscina.valueSymbol]: value } as unknown as ArrayBuffer) as unknown as T;
+}
+
+async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
+  const s = state;
+  if (s === null) throw new Error('replica not initialised');
+  const t0 = performance.now();
+  const k = s.knobs;
+  const f = k.fault;
+  if (f?.crashAtRound === t.round) throw new Error(`fault injection: crash in round ${t.round}`);
+  if (f?.hangAtRound === t.round) await sleep(f.hangMs ?? 60_000);
+  const rand = k.jitterMs ? seededRandom(((k.orderSeed ?? 0) ^ t.round) >>> 0) : null;
+  const delay = (k.delayMs ?? 0) + (rand ? rand() * k.jitterMs! : 0);
+  if (delay > 0) await sleep(delay);
+
+  const acc = new RoundAccumulator();
+  const inputErrors: InputError[] = [];
+  if (t.kind === 'updates') {
+    const input = new RoundInput(t.input);
+    const order = applicationOrder(input.count, (i) => input.peerId(i), k, t.round);
+    const padEvery = k.layout?.padEveryUpdates ?? 0;
+    const yieldAt = rand ? Math.floor(rand() * input.count) : -1;
+    for (let j = 0; j < order.length; j++) {
+      if (j === yieldAt) await sleep(0);
+      const i = order[j];
+      const peerId = input.peerId(i);
+      const codec = s.codecs.get(peerId);
+      if (codec === undefined) {
+        inputErrors.push({ index: i, peerId, code: 0, subcode: 0, message: `unknown peer ${peerId}` });
+        continue;
+      }
+      let u: UpdateMessage;
+      try {
+        u = decodeUpdate(input.message(i).subarray(19), codec);
+      } catch (e) {
+        const n = (e as { notification?: { code: number; subcode: number } }).notification;
+        inputErrors.push({ index: i, peerId, code: n?.code ?? 0, subcode: n?.subcode ?? 0, message: (e as Error).message });
+        continue;
+      }
+      if (!s.coverage.all) u = filterUpdate(u, s.coverage);
+      acc.add(s.engine.applyUpdate(peerId, u));
+      if (padEvery > 0 && ++s.applied % padEvery === 0) s.padding.push(new Array<number>((k.layout?.padBytes ?? 4096) >> 3).fill(s.applied));
+    }
+  } else if (t.kind === 'add-peer') {
+    s.codecs.set(t.peer.id, t.peer.codec);
+    acc.add(s.engine.addPeer(t.peer));
+  } else {
+    acc.add(s.engine.removePeer(t.peerId));
+    s.codecs.delete(t.peerId);
+    acc.removedPeers.add(t.peerId);
+  }
+
+  if (s.direct) {
+    const delta = mergeDirect(acc);
+    for (const [peerId, m] of acc.out) if (!acc.removedPeers.has(peerId)) for (const [p, a] of m) mirrorSet(s, peerId, p, a);
+    if (t.kind === 'remove-peer') s.out.delete(t.peerId);
+    return { kind: 'direct', replica: s.index, round: t.round, ms: performance.now() - t0, delta, inputErrors };
+  }
+  return finishRound(s, t, acc, inputErrors, t0);
+}
+
+function mirrorSet(s: ReplicaState, peerId: number, p: PrefixKey, a: PathAttributes | null): PathAttributes | undefined {
+  let m = s.out.get(peerId);
+  if (m === undefined) s.out.set(peerId, (m = new Map()));
+  const old = m.get(p);
+  if (a === null) m.delete(p);
+  else m.set(p, a);
+  return old;
+}
+
+function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, inputErrors: InputError[], t0: number): RoundResult {
+  const counters = { selfCheck: 0 };
+  const recent = new Map<number, PathAttributes>();
+  s.recent.push(recent);
+  if (s.recent.length > ROUNDS_KEPT) s.recent.shift();
+
+  // Touched prefixes with their values at round start (loc digest, export XOR).
+  const start = new Map<PrefixKey, { loc: number; exp: number }>();
+  const touch = (p: PrefixKey): void => {
+    if (!start.has(p)) start.set(p, { loc: s.loc.get(p) ?? 0, exp: s.exp.get(p) ?? 0 });
+  };
+  const newLoc = new Map<PrefixKey, Route | null>();
+  for (const [p, engineBest] of acc.loc) {
+    touch(p);
+    const best = reportedBest(s, p, engineBest, counters);
+    newLoc.set(p, best);
+    const d = best === null ? 0 : digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
+    if (d === 0) {
+      s.loc.delete(p);
+      s.bests.delete(p);
+    } else {
+      s.loc.set(p, d);
+      s.bests.set(p, best!);
+    }
+  }
+  // Exports: update mirror and per-prefix XOR; remember which (peer, prefix) changed.
+  const expChanges: { p: PrefixKey; peerId: number; attrs: PathAttributes | null; startD: number }[] = [];
+  const applyExport = (peerId: number, p: PrefixKey, a: PathAttributes | null, report: boolean): void => {
+    touch(p);
+    const old = mirrorSet(s, peerId, p, a);
+    const oldD = old === undefined ? 0 : digestAttributes(old);
+    const newD = a === null ? 0 : digestAttributes(a);
+    if (oldD === newD) return;
+    const x = xor53(xor53(s.exp.get(p) ?? 0, exportTerm(peerId, oldD)), exportTerm(peerId, newD));
+    if (x === 0) s.exp.delete(p);
+    else s.exp.set(p, x);
+    if (report) expChanges.push({ p, peerId, attrs: a, startD: oldD });
+  };
+  for (const [peerId, m] of acc.out) for (const [p, a] of m) applyExport(peerId, p, a, !acc.removedPeers.has(peerId));
+  for (const peerId of acc.removedPeers) {
+    const m = s.out.get(peerId);
+    if (m !== undefined) for (const p of [...m.keys()]) applyExport(peerId, p, null, false);
+    s.out.delete(peerId);
+  }
+
+  // Prefixes whose outcome changed.
+  const keys4: number[] = [];
+  const keys6: string[] = [];
+  const outcomes4: number[] = [];
+  const outcomes6: number[] = [];
+  for (const [p, st] of start) {
+    const before = digestOutcome(st.loc, st.exp);
+    const after = digestOutcome(s.loc.get(p) ?? 0, s.exp.get(p) ?? 0);
+    if (before === after) continue;
+    s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
+    if (typeof p === 'number') {
+      keys4.push(p);
+      outcomes4.push(after);
+    } else {
+      keys6.push(p);
+      outcomes6.push(after);
+    }
+  }
+  const n4 = keys4.length;
+  const n = n4 + keys6.length;
+  const index = new Map<PrefixKey, number>();
+  for (let i = 0; i < n4; i++) index.set(keys4[i], i);
+  for (let i = 0; i < keys6.length; i++) index.set(keys6[i], n4 + i);
+  const outcome = new Float64Array(n);
+  outcome.set(outcomes4, 0);
+  outcome.set(outcomes6, n4);
+  const locChanged = new Uint8Array(n);
+  const bestPeer = new Int32Array(n).fill(-1);
+  const bestPathId = new Float64Array(n);
+  const bestAttrs = new Float64Array(n);
+  const bestNextHop = new Int32Array(n).fill(-1);
+  const bestLinkLocal = new Int32Array(n).fill(-1);
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (x: string): number => {
+    let i = stringIndex.get(x);
+    if (i === undefined) {
+      stringIndex.set(x, (i = strings.length));
+      strings.push(x);
+    }
+    return i;
+  };
+  for (const [p, best] of newLoc) {
+    const i = index.get(p);
+    if (i === undefined) continue;
+    const st = start.get(p)!;
+    if ((s.loc.get(p) ?? 0) === st.loc) continue;
+    locChanged[i] = 1;
+    if (best === null) continue;
+    const ad = digestAttributes(best.attributes);
+    recent.set(ad, best.attributes);
+    bestPeer[i] = best.peerId;
+    bestPathId[i] = best.pathId;
+    bestAttrs[i] = ad;
+    bestNextHop[i] = str(best.nextHop);
+    if (best.nextHopLinkLocal !== undefined) bestLinkLocal[i] = str(best.nextHopLinkLocal);
+  }
+  // Export changes relative to round start (a change undone within the round is not reported).
+  const finalExp = new Map<string, { i: number; peerId: number; attrs: PathAttributes | null; startD: number }>();
+  for (const c of expChanges) {
+    const i = index.get(c.p);
+    if (i === undefined) continue;
+    const key = `${c.peerId} ${i}`;
+    const prev = finalExp.get(key);
+    finalExp.set(key, { i, peerId: c.peerId, attrs: c.attrs, startD: prev ? prev.startD : c.startD });
+  }
+  const exps = [...finalExp.values()].filter((e) => (e.attrs === null ? 0 : digestAttributes(e.attrs)) !== e.startD);
+  const m = exps.length;
+  const expPrefix = new Uint32Array(m);
+  const expPeer = new Uint32Array(m);
+  const expAttrs = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const e = exps[j];
+    expPrefix[j] = e.i;
+    expPeer[j] = e.peerId;
+    if (e.attrs !== null) {
+      const d = digestAttributes(e.attrs);
+      expAttrs[j] = d;
+      recent.set(d, e.attrs);
+    }
+  }
+  const prefixes4 = Float64Array.from(keys4);
+  const result: RoundResult = {
+    kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
+    prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
+    expPrefix, expPeer, expAttrs, ribDigest: s.ribDigest, selfCheckFailures: counters.selfCheck, inputErrors,
+  };
+  return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
+}
+
+function fetchAttrs(digests: Float64Array): FetchAttrsResult {
+  const s = state!;
+  const out: FetchAttrsResult = new Array(digests.length);
+  for (let i = 0; i < digests.length; i++) {
+    let a: PathAttributes | null = null;
+    for (let r = s.recent.length - 1; r >= 0 && a === null; r--) a = s.recent[r].get(digests[i]) ?? null;
+    out[i] = a;
+  }
+  return out;
+}
+
+function restate(prefixes: PrefixKey[]): RestateResult {
+  const s = state!;
+  const best = prefixes.map((p) => {
+    const b = s.bests.get(p);
+    return b === undefined ? null : plainRoute(b);
+  });
+  const exports = [...s.out.entries()].sort((a, b) => a[0] - b[0]).map(([peerId, m]) => ({ peerId, attrs: prefixes.map((p) => m.get(p) ?? null) }));
+  return { best, exports };
+}
+
+export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult> {
+  return match(task)
+    .with({ kind: 'init' }, (t) => init(t))
+    .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
+    .with({ kind: 'fetch-attrs' }, (t) => fetchAttrs(t.digests))
+    .with({ kind: 'restate' }, (t) => restate([...t.prefixes4, ...t.prefixes6]))
+    .with({ kind: 'adj-rib-out' }, (t) => {
+      const s = state!;
+      const m = s.out.get(t.peerId);
+      return { announce: new Map(m ?? []), withdraw: new Set<PrefixKey>() };
+    })
+    .exhaustive();
+}
