@@ -1,0 +1,261 @@
+/**
+ * The persistent binary radix (Patricia) trie under the FIB, with a Merkle digest per node. Internal to
+ * lib/fib: cow-fib.ts wraps it in the public classes, hash-tree.ts diffs two of them.
+ *
+ * Shape. One trie per address family. A node stands for a prefix (up to 4 × 32-bit words + a length) and
+ * either carries an entry or has two children (path compression: a node with no entry and one child is
+ * never kept). For a given set of prefixes that shape is unique, whatever the order of the writes — which
+ * is what lets two independently built tables be compared node by node (hash-tree.ts).
+ *
+ * Copy-on-write. Each node records the `owner` epoch of the table that created it. A table writes a node in
+ * place only when it owns it; otherwise it copies the node (path copying: the nodes from the root down to
+ * the written prefix, ~log n of them for a real table). `snapshot()` just starts a new epoch, so every
+ * existing node becomes shared and immutable: O(1), and the first write to each part of the trie after a
+ * snapshot copies that part once. Without a held snapshot writes are in place (no garbage per write).
+ *
+ * Hash tree. A node's digest = mix(entry hash, left digest, right digest), two independent 32-bit lanes
+ * (64 bits). Digests are computed lazily: a write only marks the written path dirty, and a digest is
+ * (re)computed when a diff or `digest()` asks for it, so a burst of writes costs one rehash per touched
+ * node, not one per write per level. Digest fields are a pure cache: filling them in on a node shared with
+ * a snapshot changes nothing observable.
+ */
+import type { FibEntry } from './types.js';
+
+/** Prefix bits: w0..w3 are the address's 32-bit words (signed int32, host bits zero); IPv4 uses w0 only. */
+export interface Bits {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  len: number;
+}
+
+export class Node implements Bits {
+  /** Digest lanes (valid when !dirty). */
+  d1 = 0;
+  d2 = 0;
+  dirty = true;
+  /** Hash lanes of `entry` (0 when there is none). */
+  e1 = 0;
+  e2 = 0;
+  constructor(
+    public w0: number,
+    public w1: number,
+    public w2: number,
+    public w3: number,
+    public len: number,
+    public entry: FibEntry | null,
+    public left: Node | null,
+    public right: Node | null,
+    public owner: number,
+  ) {}
+}
+
+let epochCounter = 1;
+/** A fresh epoch id: nodes of earlier epochs are never written in place again by the new owner. */
+export function newEpoch(): number {
+  return epochCounter++;
+}
+
+export function wordAt(b: Bits, i: number): number {
+  return i === 0 ? b.w0 : i === 1 ? b.w1 : i === 2 ? b.w2 : b.w3;
+}
+
+/** Bit `i` (0 = most significant bit of the address). */
+export function bitAt(b: Bits, i: number): number {
+  return (wordAt(b, i >> 5) >>> (31 - (i & 31))) & 1;
+}
+
+/** Length of the common leading bits of a and b, capped at `max`. */
+export function commonLength(a: Bits, b: Bits, max: number): number {
+  let x = a.w0 ^ b.w0;
+  if (x !== 0) return Math.min(Math.clz32(x), max);
+  if (max <= 32) return max;
+  x = a.w1 ^ b.w1;
+  if (x !== 0) return Math.min(32 + Math.clz32(x), max);
+  if (max <= 64) return max;
+  x = a.w2 ^ b.w2;
+  if (x !== 0) return Math.min(64 + Math.clz32(x), max);
+  if (max <= 96) return max;
+  x = a.w3 ^ b.w3;
+  if (x !== 0) return Math.min(96 + Math.clz32(x), max);
+  return max;
+}
+
+function maskWord(w: number, keep: number): number {
+  if (keep >= 32) return w;
+  if (keep <= 0) return 0;
+  return w & (0xffffffff << (32 - keep));
+}
+
+function nodeFor(k: Bits, len: number, entry: FibEntry | null, owner: number): Node {
+  return new Node(maskWord(k.w0, len), maskWord(k.w1, len - 32), maskWord(k.w2, len - 64), maskWord(k.w3, len - 96), len, entry, null, null, owner);
+}
+
+function own(n: Node, epoch: number): Node {
+  if (n.owner === epoch) {
+    n.dirty = true;
+    return n;
+  }
+  const c = new Node(n.w0, n.w1, n.w2, n.w3, n.len, n.entry, n.left, n.right, epoch);
+  c.e1 = n.e1;
+  c.e2 = n.e2;
+  return c;
+}
+
+/** Insert or replace `entry` at `k`; returns the new root of this subtree. */
+export function insert(n: Node | null, k: Bits, entry: FibEntry, e1: number, e2: number, epoch: number): Node {
+  if (n === null) {
+    const leaf = nodeFor(k, k.len, entry, epoch);
+    leaf.e1 = e1;
+    leaf.e2 = e2;
+    return leaf;
+  }
+  const c = commonLength(n, k, Math.min(n.len, k.len));
+  if (c === n.len) {
+    const o = own(n, epoch);
+    if (k.len === n.len) {
+      o.entry = entry;
+      o.e1 = e1;
+      o.e2 = e2;
+    } else if (bitAt(k, n.len) === 0) o.left = insert(n.left, k, entry, e1, e2, epoch);
+    else o.right = insert(n.right, k, entry, e1, e2, epoch);
+    return o;
+  }
+  const x = nodeFor(k, c, null, epoch);
+  if (c === k.len) {
+    // k is a proper ancestor of n.
+    x.entry = entry;
+    x.e1 = e1;
+    x.e2 = e2;
+    if (bitAt(n, c) === 0) x.left = n;
+    else x.right = n;
+    return x;
+  }
+  // k and n diverge at bit c: a branch node without an entry.
+  const leaf = nodeFor(k, k.len, entry, epoch);
+  leaf.e1 = e1;
+  leaf.e2 = e2;
+  if (bitAt(k, c) === 0) {
+    x.left = leaf;
+    x.right = n;
+  } else {
+    x.left = n;
+    x.right = leaf;
+  }
+  return x;
+}
+
+/** Remove the entry at `k`, which must exist (check with `find` first). Keeps the shape canonical. */
+export function remove(n: Node, k: Bits, epoch: number): Node | null {
+  if (n.len === k.len) {
+    if (n.left !== null && n.right !== null) {
+      const o = own(n, epoch);
+      o.entry = null;
+      o.e1 = 0;
+      o.e2 = 0;
+      return o;
+    }
+    return n.left ?? n.right;
+  }
+  const bit = bitAt(k, n.len);
+  const nc = remove((bit === 0 ? n.left : n.right)!, k, epoch);
+  if (n.entry === null && nc === null) return bit === 0 ? n.right : n.left; // a branch node with one child left
+  const o = own(n, epoch);
+  if (bit === 0) o.left = nc;
+  else o.right = nc;
+  return o;
+}
+
+/** Exact-match lookup. */
+export function find(root: Node | null, k: Bits): FibEntry | null {
+  let n = root;
+  while (n !== null) {
+    if (n.len > k.len || commonLength(n, k, n.len) < n.len) return null;
+    if (n.len === k.len) return n.entry;
+    n = bitAt(k, n.len) === 0 ? n.left : n.right;
+  }
+  return null;
+}
+
+/** Longest-prefix match of a full address (k.len = 32 or 128). */
+export function longestMatch(root: Node | null, k: Bits): FibEntry | null {
+  let best: FibEntry | null = null;
+  let n = root;
+  while (n !== null) {
+    if (n.len > k.len || commonLength(n, k, n.len) < n.len) break;
+    if (n.entry !== null) best = n.entry;
+    if (n.len === k.len) break;
+    n = bitAt(k, n.len) === 0 ? n.left : n.right;
+  }
+  return best;
+}
+
+/** Entries in pre-order: address, then length — the order of btrd's prefix keys. */
+export function* walk(root: Node | null): Generator<FibEntry> {
+  if (root === null) return;
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.entry !== null) yield n.entry;
+    if (n.right !== null) stack.push(n.right);
+    if (n.left !== null) stack.push(n.left);
+  }
+}
+
+/** Push every entry of a subtree, in order. */
+export function collect(n: Node | null, out: FibEntry[]): void {
+  if (n === null) return;
+  if (n.entry !== null) out.push(n.entry);
+  collect(n.left, out);
+  collect(n.right, out);
+}
+
+export function countNodes(n: Node | null): number {
+  return n === null ? 0 : 1 + countNodes(n.left) + countNodes(n.right);
+}
+
+// ---- hashing -------------------------------------------------------------------------------------------
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+function hashString(s: string, seed: number): number {
+  let h = seed ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix(h);
+}
+
+/** The entry's hash lanes: over the prefix key, the next hops in order and the route id. */
+export function hashEntry(e: FibEntry): [number, number] {
+  const text = `${e.prefix}|${e.nextHops.join(',')}|${e.routeId}`;
+  return [hashString(text, 0x2f6b1d05), hashString(text, 0x7a3c9e11)];
+}
+
+const NO_ENTRY_1 = 0x5bd1e995 | 0;
+const NO_ENTRY_2 = 0x1b873593 | 0;
+
+/** Fill in the digest of every dirty node under `n` (post-order). */
+export function computeDigest(n: Node): void {
+  if (!n.dirty) return;
+  const l = n.left;
+  const r = n.right;
+  if (l !== null) computeDigest(l);
+  if (r !== null) computeDigest(r);
+  const l1 = l === null ? 0 : l.d1;
+  const l2 = l === null ? 0 : l.d2;
+  const r1 = r === null ? 0 : r.d1;
+  const r2 = r === null ? 0 : r.d2;
+  const e1 = n.entry === null ? NO_ENTRY_1 : n.e1;
+  const e2 = n.entry === null ? NO_ENTRY_2 : n.e2;
+  // Left and right enter through different multipliers, so swapping children changes the digest.
+  n.d1 = fmix(Math.imul(fmix(e1 + Math.imul(l1, 0x27d4eb2d)) ^ r1, 0x165667b1) + n.len);
+  n.d2 = fmix(Math.imul(fmix(e2 + Math.imul(l2, 0x61c88647)) ^ r2, 0x2545f491) + n.len);
+  n.dirty = false;
+}
