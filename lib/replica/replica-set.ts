@@ -259,32 +259,41 @@ export class ReplicaSet {
   private runVoted(task: RoundTask): Promise<VotedDelta> {
     const live = this.replicas.filter((r) => r.alive);
     if (live.length === 0) return Promise.reject(new ReplicaSetError('no live replica', 'BTRD_ERR_NO_LIVE_REPLICA'));
-    const rv = new RoundVote(task.round, new Set(live.map((r) => r.index)), this.voter);
+    const expected = new Set(live.map((r) => r.index));
+    // Results are buffered here and handed to the voter only once the previous round has closed: rounds are
+    // voted strictly in order (a round's start state is the previous round's voted state).
+    const arrivals = new Map<number, RoundResult>();
+    const faults = new Set<number>();
+    const previousClosed = this.settledChain;
+    let settledResolve!: () => void;
+    this.settledChain = new Promise<void>((r) => (settledResolve = r));
     return new Promise<VotedDelta>((resolve, reject) => {
+      let rv: RoundVote | null = null;
       let resolved = false;
-      let busy = Promise.resolve();
+      let closedDone = false;
+      let busy: Promise<unknown> = previousClosed.catch(() => undefined);
       const emitted: PrefixDecision[] = [];
-      let settledResolve!: () => void;
-      this.settledChain = Promise.all([this.settledChain, new Promise<void>((r) => (settledResolve = r))]);
       // Serialize voter steps (result handling awaits attribute fetches).
       const step = (): void => {
         busy = busy.then(async () => {
           if (closedDone) return;
+          if (rv === null) rv = new RoundVote(task.round, expected, this.voter);
+          for (const [r, res] of arrivals) if (!rv.arrived.has(r) && !faults.has(r)) rv.arrived.set(r, new ResultView(res));
+          for (const r of faults) rv.faulty.add(r);
           const fresh = this.voter.decide(rv);
           emitted.push(...fresh);
           if (!resolved && this.voter.resolvable(rv)) {
             resolved = true;
             if (rv.settled) {
               closedDone = true;
-              const report = this.closeRound(rv);
-              const delta = await this.buildDelta(rv, emitted, report.corrections, report.noQuorum);
               clearTimeout(timer);
+              const report = this.closeRound(rv);
               settledResolve();
-              resolve(delta);
+              resolve(await this.buildDelta(rv, emitted, report.corrections, report.noQuorum));
               return;
             }
             resolve(await this.buildDelta(rv, emitted, [], []));
-          } else if (resolved && rv.settled && !closedDone) {
+          } else if (resolved && rv.settled) {
             closedDone = true;
             clearTimeout(timer);
             const report = this.closeRound(rv);
@@ -301,13 +310,13 @@ export class ReplicaSet {
             resolved = true;
             reject(e);
           }
+          closedDone = true;
           settledResolve();
         });
       };
-      let closedDone = false;
       const timer = setTimeout(() => {
-        for (const r of rv.expected) if (!rv.arrived.has(r) && !rv.faulty.has(r)) {
-          rv.faulty.add(r);
+        for (const r of expected) if (!arrivals.has(r) && !faults.has(r)) {
+          faults.add(r);
           this.fail(this.replicas[r], 'hang', task.round);
         }
         step();
@@ -316,16 +325,16 @@ export class ReplicaSet {
         r.pool.run(task).then(
           (res) => {
             const result = res as RoundResult;
-            if (rv.faulty.has(r.index)) return;
+            if (faults.has(r.index)) return;
             r.rounds++;
             r.lastRoundMs = result.ms;
             r.selfCheckFailures += result.selfCheckFailures;
-            rv.arrived.set(r.index, new ResultView(result));
+            arrivals.set(r.index, result);
             step();
           },
           (e: unknown) => {
-            if (rv.faulty.has(r.index)) return;
-            rv.faulty.add(r.index);
+            if (faults.has(r.index)) return;
+            faults.add(r.index);
             this.fail(r, 'crash', task.round, e);
             step();
           },
