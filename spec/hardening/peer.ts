@@ -44,6 +44,22 @@ export interface ReceivedFrame {
   readonly raw: Uint8Array;
 }
 
+/** The OPEN a TestPeer sends by default: IPv4 (and IPv6) unicast, route refresh, 4-octet AS. */
+export function standardOpen(opts: TestPeerOptions): OpenMessage {
+  const caps: Capability[] = [{ kind: 'multiprotocol', afi: 1, safi: 1 }];
+  if (opts.ipv6) caps.push({ kind: 'multiprotocol', afi: 2, safi: 1 });
+  caps.push({ kind: 'route-refresh' });
+  if (opts.fourOctetAs ?? true) caps.push({ kind: 'four-octet-as', asn: opts.asn });
+  return {
+    version: opts.version ?? 4,
+    myAs: opts.asn > 0xffff ? AS_TRANS : opts.asn,
+    holdTime: opts.holdTime ?? 90,
+    bgpId: opts.routerId,
+    capabilities: caps,
+    optionalParameters: [],
+  };
+}
+
 export class TestPeer {
   readonly socket: net.Socket;
   readonly frames: ReceivedFrame[] = [];
@@ -81,18 +97,7 @@ export class TestPeer {
 
   /** The OPEN we send (RFC 4271 §4.2, capabilities per the options). */
   open(): OpenMessage {
-    const caps: Capability[] = [{ kind: 'multiprotocol', afi: 1, safi: 1 }];
-    if (this.opts.ipv6) caps.push({ kind: 'multiprotocol', afi: 2, safi: 1 });
-    caps.push({ kind: 'route-refresh' });
-    if (this.fourOctetAs) caps.push({ kind: 'four-octet-as', asn: this.opts.asn });
-    return {
-      version: this.opts.version ?? 4,
-      myAs: this.opts.asn > 0xffff ? AS_TRANS : this.opts.asn,
-      holdTime: this.opts.holdTime ?? 90,
-      bgpId: this.opts.routerId,
-      capabilities: caps,
-      optionalParameters: [],
-    };
+    return standardOpen(this.opts);
   }
 
   private onData(chunk: Buffer): void {
