@@ -172,6 +172,8 @@ export class KernelFibBackend implements FibBackend {
     const out = new Map<PrefixKey, string[]>();
     for (const v6 of [false, true]) {
       const res = await run(this.ip, [...this.nsArgs, '-j', v6 ? '-6' : '-4', 'route', 'show', 'table', String(this.table), 'proto', String(this.protocol)]);
+      // A table that never held a route of this family does not exist yet for it: nothing to read.
+      if (res.code !== 0 && /table does not exist/i.test(res.stderr)) continue;
       if (res.code !== 0) throw new KernelFibError(`ip route show failed: ${res.stderr.trim()}`, [{ command: 'route show', error: res.stderr.trim() }]);
       for (const [k, v] of parseIpRoutes(res.stdout, v6)) out.set(k, v);
     }
