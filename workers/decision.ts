@@ -229,6 +229,10 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
   }
 
   if (s.direct) {
+    if (s.wrongRange !== null || s.tiebreakRand !== null) {
+      const counters = { selfCheck: 0 };
+      for (const [p, b] of acc.loc) acc.loc.set(p, reportedBest(s, p, b, counters));
+    }
     const delta = mergeDirect(acc);
     for (const [peerId, m] of acc.out) if (!acc.removedPeers.has(peerId)) for (const [p, a] of m) mirrorSet(s, peerId, p, a);
     if (t.kind === 'remove-peer') s.out.delete(t.peerId);

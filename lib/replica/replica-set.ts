@@ -289,7 +289,7 @@ export class ReplicaSet {
               clearTimeout(timer);
               const report = this.closeRound(rv);
               settledResolve();
-              resolve(await this.buildDelta(rv, emitted, report.corrections, report.noQuorum));
+              resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum));
               return;
             }
             resolve(await this.buildDelta(rv, emitted, [], []));
@@ -297,7 +297,7 @@ export class ReplicaSet {
             closedDone = true;
             clearTimeout(timer);
             const report = this.closeRound(rv);
-            const late = fresh.filter((d) => d.previous !== d.value);
+            const late = [...fresh, ...report.decided].filter((d) => d.previous !== d.value);
             if (report.corrections.length > 0 || late.length > 0) {
               const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum);
               if (this.opts.onCorrection) this.opts.onCorrection(d);

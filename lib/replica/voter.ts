@@ -11,7 +11,9 @@
  * - `master`: the master's value decides at once; if the master crashed or was late, the majority does.
  * - `k-of-n`: the first k agreeing replicas decide.
  * - `continuous-majority`: k = a strict majority of the live replicas covering the prefix.
- * - `consensus`: every live covering replica must agree; a late one (deadline) is faulty and excluded.
+ * - `consensus`: nothing is decided before every live covering replica answered (a late one — deadline —
+ *   is faulty and excluded); unanimity decides; without it a strict majority decides at the close and the
+ *   dissenters are counted (minority), else no quorum.
  * At the round's close (all results in, or the deadline) every mode audits: where a strict majority of the
  * replicas that answered disagrees with the voted value, the majority wins and a correction is issued (in
  * `master` mode the master is replaced by the replica agreeing with the majority most often). A prefix
@@ -112,6 +114,8 @@ export class RoundVote {
 }
 
 export interface CloseReport {
+  /** Prefixes decided only at the close (consensus without unanimity, master absent): emit like eager ones. */
+  readonly decided: PrefixDecision[];
   /** Prefixes overwritten by the audit (restate from `from`). */
   readonly corrections: PrefixDecision[];
   readonly noQuorum: PrefixKey[];
@@ -254,6 +258,7 @@ export class Voter {
   /** All results in (or the deadline passed): audit, fail over, book divergences and disagreements. */
   close(rv: RoundVote): CloseReport {
     const corrections: PrefixDecision[] = [];
+    const decided: PrefixDecision[] = [];
     const noQuorum: PrefixKey[] = [];
     const answered = [...rv.arrived.keys()].filter((r) => !rv.faulty.has(r));
     const agreeWithMajority = new Map<number, number>();
@@ -266,8 +271,13 @@ export class Voter {
       let majority: number | null = null;
       for (const [v, c] of counts) if (c * 2 > cov.length) majority = v;
       if (!rv.decided.has(p)) {
-        // Consensus/k-of-n without quorum: keep the previous value (master: the master did not cover it → majority).
-        if (majority !== null && this.mode !== 'consensus' && this.mode !== 'k-of-n') this.decideOne(rv, p, majority, cov.filter((r) => this.valueOf(rv, r, p) === majority));
+        // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
+        // strict majority of the answering replicas decides and the dissenters are counted; k-of-n without k
+        // agreeing: keep the previous value (no quorum).
+        if (majority !== null && this.mode !== 'k-of-n') {
+          this.decideOne(rv, p, majority, cov.filter((r) => this.valueOf(rv, r, p) === majority));
+          decided.push(rv.decided.get(p)!);
+        }
         else if (counts.size > 1 || (majority === null && cov.length > 0)) noQuorum.push(p);
       } else if (majority !== null && majority !== rv.decided.get(p)!.value) {
         const from = cov.filter((r) => this.valueOf(rv, r, p) === majority);
@@ -300,6 +310,6 @@ export class Voter {
         this.master = failover;
       }
     }
-    return { corrections, noQuorum, failover };
+    return { decided, corrections, noQuorum, failover };
   }
 }
