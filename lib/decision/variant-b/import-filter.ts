@@ -1,0 +1,97 @@
+/**
+ * Variant B's import side for one peer: loop detection, import policy (the shared lib/policy evaluator:
+ * policy is not the decision process), and the eBGP LOCAL_PREF rule. Memoised per received attribute
+ * set (interned by the codec) and deciding term, so the same input gives the same output object — the
+ * engine detects "no change" by identity.
+ */
+import type { PathAttributes, AsPathSegment } from '../../wire/types.js';
+import { AsPathSegmentType } from '../../wire/types.js';
+import type { PrefixKey } from '../../wire/prefix.js';
+import type { AttrRank } from '../types.js';
+import type { EnginePeer } from '../../rib/types.js';
+import type { CompiledPolicy } from '../../policy/compile.js';
+import { applyActions, copyAttributes } from '../../policy/actions.js';
+import { DEFAULT_TERM, evaluatePolicy, termAccepts } from '../../policy/evaluate.js';
+import { rankAttributes } from './path.js';
+
+export interface ImportResult {
+  readonly attrs: PathAttributes;
+  readonly rank: AttrRank;
+}
+
+export interface LocalIdentity {
+  readonly asn: number;
+  readonly routerId: string;
+  readonly clusterId: string;
+  readonly alwaysCompareMed: boolean;
+}
+
+interface Memo {
+  readonly looped: boolean;
+  /** Deciding term when the policy ignores the prefix. */
+  term: number | undefined;
+  readonly byTerm: Map<number, ImportResult | null>;
+}
+
+/** Any non-confederation segment holding `asn` (confed member ASes are ours, RFC 5065 §5.3). */
+function pathHas(path: readonly AsPathSegment[] | undefined, asn: number): boolean {
+  if (path === undefined) return false;
+  for (const s of path) {
+    if (s.type === AsPathSegmentType.ConfedSequence || s.type === AsPathSegmentType.ConfedSet) continue;
+    if (s.asns.includes(asn)) return true;
+  }
+  return false;
+}
+
+export class ImportFilter {
+  private readonly memo = new WeakMap<PathAttributes, Memo>();
+
+  constructor(
+    private readonly peer: EnginePeer,
+    private readonly policy: CompiledPolicy,
+    private readonly local: LocalIdentity,
+  ) {}
+
+  /** RFC 4271 §9.1.2 (our AS in AS_PATH, also the AS presented on this session), RFC 4456 §8 (ORIGINATOR_ID, CLUSTER_LIST). */
+  private looped(a: PathAttributes): boolean {
+    const path = a.asPathEffective ?? a.asPath;
+    if (pathHas(path, this.local.asn)) return true;
+    if (this.peer.localAs !== this.local.asn && pathHas(path, this.peer.localAs)) return true;
+    if (a.originatorId !== undefined && a.originatorId === this.local.routerId) return true;
+    return a.clusterList !== undefined && a.clusterList.indexOf(this.local.clusterId) >= 0;
+  }
+
+  /** Post-policy attributes and their rank, or null (loop or policy reject): not a candidate. */
+  filter(prefix: PrefixKey, a: PathAttributes): ImportResult | null {
+    let m = this.memo.get(a);
+    if (m === undefined) {
+      m = { looped: this.looped(a), term: undefined, byTerm: new Map() };
+      this.memo.set(a, m);
+    }
+    if (m.looped) return null;
+    const term = this.policy.prefixDependent ? evaluatePolicy(this.policy, prefix, a) : (m.term ??= evaluatePolicy(this.policy, prefix, a));
+    let r = m.byTerm.get(term);
+    if (r === undefined) {
+      r = this.build(a, term);
+      m.byTerm.set(term, r);
+    }
+    return r;
+  }
+
+  private build(a: PathAttributes, term: number): ImportResult | null {
+    if (!termAccepts(this.policy, term)) return null;
+    let out: PathAttributes = a;
+    if (this.peer.ebgp && a.localPref !== undefined) {
+      // RFC 4271 §5.1.5: a LOCAL_PREF from an external peer is not used; absent = the default 100.
+      const c = copyAttributes(a);
+      delete c.localPref;
+      out = c;
+    }
+    if (term !== DEFAULT_TERM) {
+      // Import prepends the neighbour's AS, and only on eBGP sessions (our AS would loop in iBGP).
+      out = applyActions(out, this.policy.terms[term].set, this.peer.ebgp ? this.peer.asn : 0);
+    }
+    if (out !== a) Object.freeze(out);
+    return { attrs: out, rank: rankAttributes(out, this.local.alwaysCompareMed) };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One prefix's candidates, kept SORTED by `compareOrdered` (tierKey, medGroup, med, tail): insert and
+ * remove find their slot by binary search, so the structure is maintained incrementally and the best
+ * path is read off the front instead of rescanning every candidate (variant A's approach).
+ *
+ * Deterministic MED — RFC 4271 §9.1.2.2 (c): "remove from consideration routes with less-preferred
+ * MULTI_EXIT_DISC attributes. MULTI_EXIT_DISC is only comparable between routes learned from the same
+ * neighboring AS". MED is therefore not a total order and cannot simply be one more sort key of a
+ * preference order (A beats B on MED, B beats C on IGP cost, C beats A on IGP cost is possible). The
+ * elimination is done explicitly on the sorted array instead:
+ *
+ *  1. Steps before MED (§9.1.2.1, §9.1.1, §9.1.2.2 (a), (b)) form one total preorder, packed into
+ *     `tierKey`. Only the candidates in the best tier survive them: the run at the front of the array.
+ *  2. Inside that run the array is sorted by medGroup (neighbouring AS), so each group is a contiguous
+ *     sub-run, sorted by MED and then by the tail order. §9.1.2.2 (c) keeps, per group, exactly the
+ *     candidates with the group's lowest MED: a prefix of the sub-run.
+ *  3. The remaining steps (d)–(g) are a total order (the tail) over the survivors of all groups. The best
+ *     survivor of a group is the first element of its sub-run (the survivors are a prefix of it, sorted by
+ *     tail). So the best path is the tail-minimum of the group HEADS of the front run: O(groups in the
+ *     best tier), independent of the order in which candidates arrived (DESIGN principle 2).
+ *
+ * With always-compare-med every route is in group -1, the front run has one head, and the best is
+ * simply `paths[0]`. A best whose next hop is unresolvable means none is resolvable (bit 50 of the
+ * tier): no best (§9.1.2.1).
+ */
+import { compareOrdered, compareTail, tierReachable, type OrderedPath } from './compare.js';
+
+export class OrderedCandidates<T extends OrderedPath> {
+  /** Ascending by compareOrdered. */
+  readonly paths: T[] = [];
+
+  get size(): number {
+    return this.paths.length;
+  }
+
+  /** Index of `p` if present, else -(insertion point) - 1. */
+  private search(p: T): number {
+    const a = this.paths;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareOrdered(a[mid], p);
+      if (c < 0) lo = mid + 1;
+      else if (c > 0) hi = mid - 1;
+      else return mid;
+    }
+    return -lo - 1;
+  }
+
+  /**
+   * Insert; returns true when the insertion can change the best path (it lands in or before the front
+   * tier). A path in a worse tier is eliminated before MED and cannot influence the result.
+   */
+  insert(p: T): boolean {
+    const a = this.paths;
+    const i = this.search(p);
+    const at = i >= 0 ? i : -i - 1;
+    const affects = a.length === 0 || p.tierKey <= a[0].tierKey;
+    if (at === a.length) a.push(p);
+    else a.splice(at, 0, p);
+    return affects;
+  }
+
+  /** Remove (by order position, then identity); returns true when it can change the best path. */
+  remove(p: T): boolean {
+    const a = this.paths;
+    let i = this.search(p);
+    if (i < 0 || a[i] !== p) {
+      // Same (peer, path id) key but a different object: locate by identity (never expected).
+      i = a.indexOf(p);
+      if (i < 0) return false;
+    }
+    const affects = p.tierKey <= a[0].tierKey;
+    if (i === a.length - 1) a.pop();
+    else a.splice(i, 1);
+    return affects;
+  }
+
+  /** The RFC 4271 §9.1.2 best path (deterministic MED), or null. See the header for why this is exact. */
+  best(): T | null {
+    const a = this.paths;
+    const n = a.length;
+    if (n === 0) return null;
+    const head = a[0];
+    if (!tierReachable(head.tierKey)) return null;
+    const tier = head.tierKey;
+    let best = head;
+    let group = head.medGroup;
+    for (let i = 1; i < n; i++) {
+      const x = a[i];
+      if (x.tierKey !== tier) break; // end of the front tier
+      if (x.medGroup === group) continue; // not a group head: loses to its head on MED or on the tail
+      group = x.medGroup;
+      if (compareTail(x, best) < 0) best = x;
+    }
+    return best;
+  }
+}
