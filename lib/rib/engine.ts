@@ -257,7 +257,7 @@ export class RoutingEngine {
     if (imp === null) return RibRoute.rejected(st.config.id, prefix, pathId, attrs, nh, ll, st.rank);
     const r = new RibRoute(st.config.id, prefix, pathId, imp.attrs, attrs, nh, ll, imp.rank, st.rank, this.nextHopRank(nh), true);
     this.affects(e, r);
-    e.routes.push(r);
+    e.add(r);
     st.accepted++;
     return r;
   }
