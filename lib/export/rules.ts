@@ -53,12 +53,17 @@ export function exportProfile(t: EnginePeer): string {
 }
 
 export class ExportPipeline {
+  /** No term and not the default accepts: run() is null for every route (e.g. `export: { default: reject }`). */
+  private readonly rejectsAll: boolean;
+
   constructor(
     readonly target: EnginePeer,
     readonly policy: CompiledPolicy,
     private readonly ctx: ExportContext,
     private readonly cache: ExportCache = new WeakMap(),
-  ) {}
+  ) {
+    this.rejectsAll = !policy.defaultAccept && policy.terms.every((t) => !t.accept);
+  }
 
   /** Rules 1–4 (no policy). `source` is null for locally originated routes. */
   eligibility(route: Route, source: EnginePeer | null): ExportVerdict {
@@ -80,6 +85,7 @@ export class ExportPipeline {
 
   /** What to send to the target for `route` (the prefix's best path), or null if it is not exported. */
   run(route: Route, source: EnginePeer | null): ExportAttributes | null {
+    if (this.rejectsAll) return null;
     if (this.eligibility(route, source) !== 'export') return null;
     const term = evaluatePolicy(this.policy, route.prefix, route.attributes);
     if (!termAccepts(this.policy, term)) return null;
