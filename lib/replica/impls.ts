@@ -1,9 +1,10 @@
 /**
  * Decision implementations selectable per replica (`impl` knob). Each builds an engine with RoutingEngine's
- * public API (lib/rib/engine.ts). Adding the second implementation is one line here plus its name in
- * impl-names.ts, e.g. `b: (o) => new IncrementalEngine(o)` (lib/decision/variant-b/).
+ * public API (lib/rib/decision-engine.ts DecisionEngine). Adding an implementation is one line here plus its
+ * name in impl-names.ts.
  */
 import { RoutingEngine } from '../rib/engine.js';
+import { IncrementalEngine } from '../decision/variant-b/index.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerOut, Route } from '../rib/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { UpdateMessage } from '../wire/types.js';
@@ -22,4 +23,5 @@ export interface ReplicaEngine {
 
 export const IMPLS: { readonly [K in ImplName]: (opts: EngineOptions) => ReplicaEngine } = {
   a: (o) => new RoutingEngine(o),
+  b: (o) => new IncrementalEngine(o),
 };

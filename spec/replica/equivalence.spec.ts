@@ -21,7 +21,7 @@ let reference: Model;
 const DIVERSE: ReplicaKnobs[] = [
   {},
   { orderSeed: 7, jitterMs: 3, tiebreakSeed: 11, layout: { padEveryUpdates: 50, padBytes: 2048, resourceLimits: { maxOldGenerationSizeMb: 512 } } },
-  { orderSeed: 12345, delayMs: 2, layout: { reverseScan: true } },
+  { impl: 'b', orderSeed: 12345, delayMs: 2, layout: { reverseScan: true } },
 ];
 
 test.before(async () => {
