@@ -52,7 +52,12 @@ interface Neighbour {
   readonly multi: Map<PrefixKey, Map<number, Path>>;
   received: number;
   accepted: number;
-  readonly adjOut: Map<PrefixKey, PathAttributes>;
+  /**
+   * Adj-RIB-Out keyed by the prefix's slot object (identity hash: cheaper than hashing IPv4 keys, which
+   * exceed the small-integer range). A slot is only forgotten once it has no best, and by then every
+   * Adj-RIB-Out entry for it has been withdrawn, so no entry outlives its slot.
+   */
+  readonly adjOut: Map<PrefixSlot, PathAttributes>;
 }
 
 /** Same Loc-RIB content: peer, path id, post-policy attribute object, next hops. */
@@ -182,7 +187,9 @@ export class IncrementalEngine implements DecisionEngine {
   // ── views ───────────────────────────────────────────────────────────────────────────────────────────
 
   adjRibOut(peerId: number): PeerOut {
-    return { announce: new Map(this.neighbour(peerId).adjOut), withdraw: new Set() };
+    const announce = new Map<PrefixKey, PathAttributes>();
+    for (const [s, a] of this.neighbour(peerId).adjOut) announce.set(s.prefix, a);
+    return { announce, withdraw: new Set() };
   }
 
   *locRib(): Iterable<Route> {
@@ -376,23 +383,24 @@ export class IncrementalEngine implements DecisionEngine {
       else if (best === null) this.withBest--;
       delta.locRib.push({ prefix: s.prefix, best });
       const source = best === null ? null : this.neighbours.get(best.peerId)?.config ?? null;
-      for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s.prefix, best, source, delta);
+      for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s, best, source, delta);
     }
     touched.length = 0;
     return delta;
   }
 
-  private exportTo(n: Neighbour, prefix: PrefixKey, best: Path | null, source: EnginePeer | null, delta: EngineDelta): void {
+  private exportTo(n: Neighbour, s: PrefixSlot, best: Path | null, source: EnginePeer | null, delta: EngineDelta): void {
     const attrs = best === null ? null : n.exporter.run(best, source);
-    const had = n.adjOut.get(prefix);
+    const had = n.adjOut.get(s);
+    const prefix = s.prefix;
     if (attrs === null) {
       if (had === undefined) return;
-      n.adjOut.delete(prefix);
+      n.adjOut.delete(s);
       const o = outOf(delta, n.config.id);
       o.announce.delete(prefix);
       o.withdraw.add(prefix);
     } else if (attrs !== had) {
-      n.adjOut.set(prefix, attrs);
+      n.adjOut.set(s, attrs);
       const o = outOf(delta, n.config.id);
       o.withdraw.delete(prefix);
       o.announce.set(prefix, attrs);
@@ -404,10 +412,10 @@ export class IncrementalEngine implements DecisionEngine {
     for (const table of [this.v4, this.v6] as const) {
       for (const s of table.values()) {
         const b = s.best;
-        if (b !== null) this.exportTo(n, s.prefix, b, this.neighbours.get(b.peerId)?.config ?? null, delta);
+        if (b !== null) this.exportTo(n, s, b, this.neighbours.get(b.peerId)?.config ?? null, delta);
       }
     }
-    for (const prefix of [...n.adjOut.keys()]) if (this.best(prefix) === null) this.exportTo(n, prefix, null, null, delta);
+    for (const s of [...n.adjOut.keys()]) if (s.best === null) this.exportTo(n, s, null, null, delta);
   }
 }
 
