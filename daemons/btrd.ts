@@ -24,6 +24,8 @@ const USAGE = `Usage: btrd [options]
       --router-id ID        overrides router-id
       --asn N               overrides asn
       --listen ADDR:PORT    overrides listen (repeatable; [::1]:1179 for IPv6)
+      --replicas N          overrides replicas (decision-process replicas; 1 = no voting)
+      --voting MODE         overrides replication.mode: master | k-of-n | continuous-majority | consensus
   -h, --help                this help
   -v, --version             print the version
 
@@ -62,6 +64,8 @@ function parseCli(argv: string[]): Cli {
       'router-id': { type: 'string' },
       asn: { type: 'string' },
       listen: { type: 'string', multiple: true },
+      replicas: { type: 'string' },
+      voting: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -71,6 +75,8 @@ function parseCli(argv: string[]): Cli {
   if (values['router-id'] !== undefined) overrides.routerId = values['router-id'];
   if (values.asn !== undefined) overrides.asn = values.asn;
   if (values.listen !== undefined) overrides.listen = values.listen;
+  if (values.replicas !== undefined) overrides.replicas = values.replicas;
+  if (values.voting !== undefined) overrides.voting = values.voting;
   return {
     file: values.config,
     check: values.check === true,

@@ -41,8 +41,32 @@ routes: []
 # that no route covers as reachable with IGP cost 0.
 # resolve-all-next-hops: true
 
-# Number of decision-process replicas (worker threads) whose outputs are voted. Default 1.
+# Number of decision-process replicas (worker threads) whose outputs are voted. Default 1 (a plain
+# router: one decision process, no voting overhead).
 replicas: 1
+# How replicas vote and how they differ (used when replicas > 1). Optional.
+replication:
+  # master | k-of-n | continuous-majority | consensus. Default continuous-majority.
+  mode: continuous-majority
+  # k-of-n only: how many agreeing replicas decide a prefix.
+  # k: 2
+  # A replica that has not answered a round within this time is faulty (hang) and is stopped. Default 10000.
+  round-deadline-ms: 10000
+  # Most UPDATEs per round. Default 2000.
+  max-round-updates: 2000
+  # Per-replica diversity knobs, one entry per replica (missing entries get automatic diversity:
+  # alternating impl a/b, distinct order and tie-break seeds, reversed scan on every third replica).
+  knobs:
+    - impl: a                 # decision implementation: a (full rescan) or b (ordered candidates)
+      order-seed: 1           # permute each round (per (peer, prefix) order kept)
+      tiebreak-seed: 1        # candidate scan order (same answer)
+      delay-ms: 0             # timing diversity: delay before each round
+      jitter-ms: 0            # and random pauses inside it
+      # prefixes: [0.0.0.0/1] # address blocks this replica covers (default: all)
+      reverse-scan: false     # memory-layout diversity: insertion order
+      pad-every-updates: 0    # memory-layout diversity: retained padding allocations
+      pad-bytes: 0
+      # max-old-generation-mb: 4096   # V8 heap limit of this replica's thread
 
 # BGP neighbours. Default: none.
 peers:

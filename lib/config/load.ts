@@ -24,6 +24,10 @@ export interface ConfigOverrides {
   asn?: string;
   /** `ADDR:PORT` items; when given they replace the file's whole `listen` list. */
   listen?: string[];
+  /** --replicas N */
+  replicas?: string;
+  /** --voting MODE (replication.mode) */
+  voting?: string;
 }
 
 type Path = (string | number)[];
@@ -43,6 +47,15 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, proble
     const log = raw.log;
     raw.log = { ...(log !== null && typeof log === 'object' && !Array.isArray(log) ? log : {}), level: o.logLevel };
     from.set('log', '--log-level');
+  }
+  if (o.replicas !== undefined) {
+    raw.replicas = /^\d+$/.test(o.replicas) ? Number(o.replicas) : o.replicas;
+    from.set('replicas', '--replicas');
+  }
+  if (o.voting !== undefined) {
+    const rep = raw.replication;
+    raw.replication = { ...(rep !== null && typeof rep === 'object' && !Array.isArray(rep) ? rep : {}), mode: o.voting };
+    from.set('replication', '--voting');
   }
   if (o.listen !== undefined && o.listen.length > 0) {
     const list: { address: string; port: number }[] = [];

@@ -9,7 +9,7 @@
  * lib/config/load.ts turns the problems into a ConfigError that names the file and the field path.
  */
 import { z } from 'zod';
-import type { AddressFamily, BtrdConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm } from './types.js';
+import type { AddressFamily, BtrdConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm, ReplicaKnobsConfig } from './types.js';
 import {
   MAX_ASN,
   canonicalIp,
@@ -173,6 +173,26 @@ export const RawConfigSchema = mapping(
       pretty: bool().default(false),
     }).default({ level: 'info', pretty: false }),
     replicas: intIn(1, 64).default(1),
+    replication: mapping({
+      mode: oneOf(['master', 'k-of-n', 'continuous-majority', 'consensus'] as const).default('continuous-majority'),
+      k: intIn(1, 64).optional(),
+      'round-deadline-ms': intIn(10, 600000, 'an integer 10..600000 milliseconds').default(10000),
+      'max-round-updates': intIn(1, 1000000).default(2000),
+      knobs: list(
+        mapping({
+          impl: oneOf(['a', 'b'] as const).optional(),
+          'order-seed': u32.optional(),
+          'tiebreak-seed': u32.optional(),
+          'delay-ms': intIn(0, 60000).optional(),
+          'jitter-ms': intIn(0, 60000).optional(),
+          prefixes: list(prefix).min(1, { error: 'expected at least one prefix (omit the key to cover everything)' }).optional(),
+          'reverse-scan': bool().optional(),
+          'pad-every-updates': intIn(0, 1000000).optional(),
+          'pad-bytes': intIn(0, 1 << 24).optional(),
+          'max-old-generation-mb': intIn(16, 65536).optional(),
+        }),
+      ).default([]),
+    }).optional(),
   },
   'a mapping of configuration keys',
 );
@@ -236,6 +256,12 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
 
   if (cfg.api && cfg.api['enable-write'] && cfg.api['write-token'] === undefined) {
     out.push({ path: ['api', 'write-token'], message: 'expected a write-token (at least 16 characters) when enable-write is true' });
+  }
+  if (cfg.replication && cfg.replication.knobs.length > cfg.replicas) {
+    out.push({ path: ['replication', 'knobs'], message: `${cfg.replication.knobs.length} knob sets for ${cfg.replicas} replicas (at most one per replica)` });
+  }
+  if (cfg.replication?.k !== undefined && (cfg.replication.mode !== 'k-of-n' || cfg.replication.k > cfg.replicas)) {
+    out.push({ path: ['replication', 'k'], message: cfg.replication.mode !== 'k-of-n' ? 'k only applies to mode k-of-n' : `k = ${cfg.replication.k} is more than replicas = ${cfg.replicas}` });
   }
   if (!cfg.decision['deterministic-med'] && cfg.replicas > 1) {
     out.push({
@@ -359,6 +385,38 @@ export function toBtrdConfig(cfg: RawConfig): BtrdConfig {
     api: cfg.api && compact({ listen: cfg.api.listen, writeToken: cfg.api['write-token'], enableWrite: cfg.api['enable-write'] }),
     log: { level: cfg.log.level, pretty: cfg.log.pretty },
     replicas: cfg.replicas,
+    replication: toReplication(cfg),
+  });
+}
+
+/**
+ * Per-replica diversity (DESIGN principle 2). Replicas without explicit knobs get automatic diversity:
+ * alternating implementations (a, b), distinct order and tie-break seeds, and a reversed scan on every
+ * third replica — all of which keep replicas functionally equivalent.
+ */
+function toReplication(cfg: RawConfig): BtrdConfig['replication'] {
+  const r = cfg.replication;
+  const knobs = Array.from({ length: cfg.replicas }, (_, i) => {
+    const k = r?.knobs[i];
+    return compact<ReplicaKnobsConfig>({
+      impl: k?.impl ?? (i % 2 === 0 ? 'a' : 'b'),
+      orderSeed: k?.['order-seed'] ?? (cfg.replicas > 1 ? i + 1 : undefined),
+      tiebreakSeed: k?.['tiebreak-seed'] ?? (cfg.replicas > 1 ? i + 1 : undefined),
+      delayMs: k?.['delay-ms'],
+      jitterMs: k?.['jitter-ms'],
+      prefixes: k?.prefixes,
+      reverseScan: k?.['reverse-scan'] ?? (cfg.replicas > 1 && i % 3 === 2 ? true : undefined),
+      padEveryUpdates: k?.['pad-every-updates'],
+      padBytes: k?.['pad-bytes'],
+      maxOldGenerationMb: k?.['max-old-generation-mb'],
+    });
+  });
+  return compact({
+    mode: r?.mode ?? 'continuous-majority',
+    k: r?.k,
+    roundDeadlineMs: r?.['round-deadline-ms'] ?? 10000,
+    maxRoundUpdates: r?.['max-round-updates'] ?? 2000,
+    knobs,
   });
 }
 

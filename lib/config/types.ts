@@ -77,4 +77,30 @@ export interface BtrdConfig {
   api: ApiConfig | null;
   log: { level: LogLevel; pretty: boolean };
   replicas: number;
+  /** How the replicas vote and differ (always present; knobs has one entry per replica). */
+  replication: ReplicationConfig;
+}
+
+export type VotingModeName = 'master' | 'k-of-n' | 'continuous-majority' | 'consensus';
+
+/** Diversity knobs of one replica (lib/replica/knobs.ts); every one keeps replicas equivalent. */
+export interface ReplicaKnobsConfig {
+  impl: 'a' | 'b';
+  orderSeed?: number;
+  tiebreakSeed?: number;
+  delayMs?: number;
+  jitterMs?: number;
+  prefixes?: string[];
+  reverseScan?: boolean;
+  padEveryUpdates?: number;
+  padBytes?: number;
+  maxOldGenerationMb?: number;
+}
+
+export interface ReplicationConfig {
+  mode: VotingModeName;
+  k?: number;
+  roundDeadlineMs: number;
+  maxRoundUpdates: number;
+  knobs: ReplicaKnobsConfig[];
 }
