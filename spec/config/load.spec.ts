@@ -40,7 +40,25 @@ load('a minimal config gets the documented defaults', () => {
     api: { listen: '127.0.0.1:8179', enableWrite: false },
     log: { level: 'info', pretty: false },
     replicas: 1,
+    replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, knobs: [{ impl: 'a' }] },
   });
+});
+
+load('replicas without knobs get automatic diversity; explicit knobs are kept', () => {
+  const c = parseConfig(`${MINIMAL}
+replicas: 3
+replication: { mode: k-of-n, k: 2, knobs: [{ impl: b, order-seed: 7, prefixes: [0.0.0.0/1] }] }
+`, 'r.yaml');
+  assert.equal(c.replication.knobs, [
+    { impl: 'b', orderSeed: 7, tiebreakSeed: 1, prefixes: ['0.0.0.0/1'] },
+    { impl: 'b', orderSeed: 2, tiebreakSeed: 2 },
+    { impl: 'a', orderSeed: 3, tiebreakSeed: 3, reverseScan: true },
+  ]);
+  assert.is(c.replication.k, 2);
+  assert.throws(() => parseConfig(`${MINIMAL}
+replicas: 2
+replication: { mode: master, k: 2 }
+`, 'r.yaml'), /replication\.k: k only applies to mode k-of-n/);
 });
 
 load('an empty file reports both required keys, naming the file', () => {
