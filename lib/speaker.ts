@@ -16,6 +16,9 @@ import { BgpSession } from './session/session.js';
 import { SessionManager } from './session/manager.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
+import { ReplicaSet, type VotedDelta } from './replica/replica-set.js';
+import type { ReplicaKnobs } from './replica/knobs.js';
+import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
 import { packUpdates } from './export/packer.js';
 import { formatNotification } from './wire/notification.js';
@@ -105,6 +108,16 @@ export class Speaker implements ApiProvider {
   private readonly peers = new Map<string, PeerRuntime>();
   private nextPeerId = 1;
   private started = false;
+  /**
+   * replicas > 1: the decision process runs as voted replicas (lib/replica). Every operation on them is
+   * serialised through `chain` so rounds, peer additions and removals are voted in arrival order.
+   */
+  private replicaSet: ReplicaSet | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private pendingRound: { peerId: number; message: Uint8Array }[] = [];
+  private roundScheduled = false;
+  private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number }> } = { paths: 0, best: 0, perPeer: new Map() };
+  private countsRefreshedAt = 0;
 
   constructor(config: BtrdConfig, private readonly logger: Logger) {
     this.config = config;
@@ -124,6 +137,7 @@ export class Speaker implements ApiProvider {
   }
 
   async start(): Promise<void> {
+    if (this.config.replicas > 1) await this.startReplicas();
     await this.manager.listen();
     for (const p of this.config.peers) this.addPeer(p);
     this.started = true;
@@ -134,13 +148,18 @@ export class Speaker implements ApiProvider {
     this.started = false;
     await Promise.all([...this.peers.values()].map((rt) => this.removePeer(rt, 'daemon shutting down')));
     await this.manager.close();
+    await this.chain.catch(() => undefined);
+    if (this.replicaSet) {
+      await this.replicaSet.close();
+      this.replicaSet = null;
+    }
     this.logger.info('speaker stopped');
   }
 
   /** Apply a new configuration: peers added/removed/restarted as needed, policies re-applied in place. */
   async reload(next: BtrdConfig): Promise<void> {
     const old = this.config;
-    if (next.asn !== old.asn || next.routerId !== old.routerId || JSON.stringify(next.listen) !== JSON.stringify(old.listen) || JSON.stringify(next.decision) !== JSON.stringify(old.decision) || JSON.stringify(next.routes) !== JSON.stringify(old.routes) || next.clusterId !== old.clusterId) {
+    if (next.asn !== old.asn || next.routerId !== old.routerId || JSON.stringify(next.listen) !== JSON.stringify(old.listen) || JSON.stringify(next.decision) !== JSON.stringify(old.decision) || JSON.stringify(next.routes) !== JSON.stringify(old.routes) || next.clusterId !== old.clusterId || next.replicas !== old.replicas || JSON.stringify(next.replication) !== JSON.stringify(old.replication)) {
       // Global identity or decision inputs changed: start over with a fresh engine and listeners.
       await this.stop();
       this.config = next;
@@ -160,11 +179,101 @@ export class Speaker implements ApiProvider {
       } else {
         const policiesChanged = JSON.stringify([p.import, p.export]) !== JSON.stringify([rt.config.import, rt.config.export]);
         rt.config = p;
-        if (policiesChanged && rt.established) this.dispatch(this.engine.setPolicies(rt.id, p.import, p.export));
+        if (policiesChanged && rt.established) {
+          if (this.replicaSet) {
+            // The replicas take policies with the peer: re-add it (the session restarts).
+            await this.removePeer(rt, 'policy changed (replicated decision: peer re-added)', CeaseSubcode.OtherConfigurationChange);
+            this.addPeer(p);
+          } else this.dispatch(this.engine.setPolicies(rt.id, p.import, p.export));
+        }
       }
     }
     for (const p of next.peers) if (!this.peers.has(p.name)) this.addPeer(p);
     this.logger.info({ peers: next.peers.length }, 'configuration reloaded');
+  }
+
+  // ── replicas ───────────────────────────────────────────────────────────────────────────────────
+
+  private async startReplicas(): Promise<void> {
+    const c = this.config;
+    const r = c.replication;
+    const knobs: ReplicaKnobs[] = r.knobs.map((k) => ({
+      impl: k.impl,
+      ...(k.orderSeed !== undefined ? { orderSeed: k.orderSeed } : {}),
+      ...(k.tiebreakSeed !== undefined ? { tiebreakSeed: k.tiebreakSeed } : {}),
+      ...(k.delayMs !== undefined ? { delayMs: k.delayMs } : {}),
+      ...(k.jitterMs !== undefined ? { jitterMs: k.jitterMs } : {}),
+      ...(k.prefixes ? { prefixes: k.prefixes } : {}),
+      layout: {
+        ...(k.reverseScan !== undefined ? { reverseScan: k.reverseScan } : {}),
+        ...(k.padEveryUpdates !== undefined ? { padEveryUpdates: k.padEveryUpdates } : {}),
+        ...(k.padBytes !== undefined ? { padBytes: k.padBytes } : {}),
+        ...(k.maxOldGenerationMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: k.maxOldGenerationMb } } : {}),
+      },
+    }));
+    this.replicaSet = new ReplicaSet({
+      engine: {
+        asn: c.asn,
+        routerId: c.routerId,
+        ...(c.clusterId ? { clusterId: c.clusterId } : {}),
+        alwaysCompareMed: c.decision.alwaysCompareMed,
+        deterministicMed: c.decision.deterministicMed,
+        resolveNextHop: c.resolveAllNextHops ? { all: true } : { routes: c.routes.map((x) => ({ prefix: x.prefix, igpCost: x.igpCost ?? 0 })) },
+      },
+      replicas: knobs,
+      mode: r.mode,
+      ...(r.k !== undefined ? { k: r.k } : {}),
+      roundDeadlineMs: r.roundDeadlineMs,
+      maxRoundUpdates: r.maxRoundUpdates,
+      onCorrection: (d) => this.dispatch(d),
+    });
+    await this.replicaSet.start();
+    this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
+  }
+
+  /** Run `op` on the replicas after everything queued before it (rounds are voted strictly in order). */
+  private onReplicas(what: string, op: (set: ReplicaSet) => Promise<void>): void {
+    this.chain = this.chain.then(async () => {
+      const set = this.replicaSet;
+      if (!set) return;
+      try {
+        await op(set);
+      } catch (err) {
+        this.logger.error({ err, op: what }, 'replica operation failed');
+      }
+    });
+  }
+
+  /** Queue a received UPDATE for the next round; a round starts when the previous one has been voted. */
+  private enqueueRound(rt: PeerRuntime, frame: Frame): void {
+    // Copy: the frame is a view into a socket chunk, and the round is written to shared memory later.
+    this.pendingRound.push({ peerId: rt.id, message: frame.message.slice() });
+    if (this.roundScheduled) return;
+    this.roundScheduled = true;
+    this.onReplicas('round', async (set) => {
+      while (this.pendingRound.length > 0) {
+        const batch = this.pendingRound.splice(0, this.config.replication.maxRoundUpdates);
+        this.dispatchVoted(await set.applyRound(batch));
+      }
+      this.roundScheduled = false;
+      // Max-prefix needs fresh counts after every round; otherwise they are refreshed at most every 250 ms.
+      await this.refreshReplicaCounts([...this.peers.values()].some((p) => p.established && p.config.maxPrefixes));
+    });
+  }
+
+  private dispatchVoted(d: VotedDelta): void {
+    if (d.noQuorum.length > 0) this.logger.warn({ round: d.round, prefixes: d.noQuorum.length }, 'no quorum for some prefixes: previous voted state kept');
+    for (const e of d.inputErrors) this.logger.warn({ error: e }, 'replicas rejected an UPDATE');
+    this.dispatch(d);
+  }
+
+  private async refreshReplicaCounts(force: boolean): Promise<void> {
+    const set = this.replicaSet;
+    if (!set || (!force && Date.now() - this.countsRefreshedAt < 250)) return;
+    this.countsRefreshedAt = Date.now();
+    const c = await set.counts();
+    this.replicaCounts = { paths: c.paths, best: c.best, perPeer: new Map(c.perPeer.map(([id, received, accepted]) => [id, { received, accepted }])) };
+    for (const rt of this.peers.values()) if (rt.established && rt.config.maxPrefixes) this.checkMaxPrefixes(rt);
   }
 
   // ── peers ──────────────────────────────────────────────────────────────────────────────────────
@@ -175,7 +284,7 @@ export class Speaker implements ApiProvider {
     const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null };
     this.peers.set(p.name, rt);
     session.on('established', (n) => this.guard(rt, () => this.onEstablished(rt, n)));
-    session.on('update', (u) => this.guard(rt, () => this.onUpdate(rt, u)));
+    session.on('update', (u, frame) => this.guard(rt, () => this.onUpdate(rt, u, frame)));
     session.on('end-of-rib', (afi, safi) => log.info({ afi, safi }, 'End-of-RIB received'));
     session.on('route-refresh', (afi, safi) => this.guard(rt, () => this.onRouteRefresh(rt, afi, safi)));
     session.on('down', (reason, detail) => this.guard(rt, () => this.onDown(rt, reason, detail)));
@@ -192,8 +301,13 @@ export class Speaker implements ApiProvider {
     this.manager.remove(rt.session);
     if (rt.established) {
       rt.established = null;
-      this.dispatch(this.engine.removePeer(rt.id));
+      this.withdrawPeer(rt.id);
     }
+  }
+
+  private withdrawPeer(id: number): void {
+    if (this.replicaSet) this.onReplicas('remove-peer', async (set) => this.dispatchVoted(await set.removePeer(id)));
+    else this.dispatch(this.engine.removePeer(id));
   }
 
   /** A bug in handling one peer's event must not take down the daemon or other sessions. */
@@ -234,28 +348,49 @@ export class Speaker implements ApiProvider {
       exportPolicy: p.export,
     };
     this.logger.info({ peer: p.name, peerAs: n.peerAs, peerId: n.peerBgpId, hold: n.holdTime, families: n.families }, 'session established');
-    const delta = this.engine.addPeer(enginePeer);
-    this.dispatch(delta);
     // RFC 4724 §2: End-of-RIB after the initial table, per negotiated family (sent even without GR).
-    this.flush(rt);
-    if (n.families.ipv4) rt.session.sendEndOfRib(1, 1);
-    if (n.families.ipv6) rt.session.sendEndOfRib(2, 1);
+    const endOfRib = (): void => {
+      if (rt.established !== n) return;
+      this.flush(rt);
+      if (n.families.ipv4) rt.session.sendEndOfRib(1, 1);
+      if (n.families.ipv6) rt.session.sendEndOfRib(2, 1);
+    };
+    if (this.replicaSet) {
+      this.onReplicas('add-peer', async (set) => {
+        this.dispatchVoted(await set.addPeer(enginePeer));
+        endOfRib();
+      });
+      return;
+    }
+    this.dispatch(this.engine.addPeer(enginePeer));
+    endOfRib();
   }
 
-  private onUpdate(rt: PeerRuntime, u: UpdateMessage): void {
+  private onUpdate(rt: PeerRuntime, u: UpdateMessage, frame: Frame): void {
     if (!rt.established) return;
     if (u.treatment !== 'none') {
       this.logger.warn({ peer: rt.config.name, treatment: u.treatment, issues: u.issues.map((i) => i.reason) }, 'RFC 7606 error handling applied');
     }
+    if (this.replicaSet) {
+      // The replicas decode the raw bytes themselves (DESIGN principle 1); the session's decode only
+      // classified session-reset errors.
+      this.enqueueRound(rt, frame);
+      return;
+    }
     this.dispatch(this.engine.applyUpdate(rt.id, u));
     this.checkMaxPrefixes(rt);
+  }
+
+  private acceptedPaths(rt: PeerRuntime): number {
+    if (this.replicaSet) return this.replicaCounts.perPeer.get(rt.id)?.accepted ?? 0;
+    return this.engine.counts().perPeer.get(rt.id)?.accepted ?? 0;
   }
 
   /** RFC 4486 §4: Maximum Number of Prefixes Reached; data = AFI, SAFI, the configured upper bound. */
   private checkMaxPrefixes(rt: PeerRuntime): void {
     const mp = rt.config.maxPrefixes;
     if (!mp) return;
-    const accepted = this.engine.counts().perPeer.get(rt.id)?.accepted ?? 0;
+    const accepted = this.acceptedPaths(rt);
     if (!rt.maxPrefixWarned && accepted * 100 >= mp.limit * mp.warningPercent) {
       rt.maxPrefixWarned = true;
       this.logger.warn({ peer: rt.config.name, accepted, limit: mp.limit }, 'max-prefix warning threshold reached');
@@ -283,10 +418,15 @@ export class Speaker implements ApiProvider {
   private onRouteRefresh(rt: PeerRuntime, afi: number, safi: number): void {
     if (!rt.established || safi !== 1) return;
     // RFC 2918 §4: re-send the Adj-RIB-Out of the requested family.
-    const out = this.engine.adjRibOut(rt.id);
-    const fam = { ipv4: afi === 1, ipv6: afi === 2 };
-    for (const m of packUpdates({ announce: out.announce, withdraw: new Set() }, rt.established.codec, { maxMessageLength: rt.established.maxMessageLength, families: fam })) rt.session.sendUpdate(m);
-    this.logger.info({ peer: rt.config.name, afi, prefixes: out.announce.size }, 'route refresh answered');
+    const send = (announce: Map<PrefixKey, PathAttributes>): void => {
+      const n = rt.established;
+      if (!n) return;
+      const fam = { ipv4: afi === 1, ipv6: afi === 2 };
+      for (const m of packUpdates({ announce, withdraw: new Set() }, n.codec, { maxMessageLength: n.maxMessageLength, families: fam })) rt.session.sendUpdate(m);
+      this.logger.info({ peer: rt.config.name, afi, prefixes: announce.size }, 'route refresh answered');
+    };
+    if (this.replicaSet) this.onReplicas('adj-rib-out', async (set) => send((await set.adjRibOut(rt.id)).announce));
+    else send(this.engine.adjRibOut(rt.id).announce);
   }
 
   private onDown(rt: PeerRuntime, reason: string, detail: { notificationSent?: { code: number; subcode: number; data: Uint8Array }; notificationReceived?: { code: number; subcode: number; data: Uint8Array } }): void {
@@ -307,7 +447,7 @@ export class Speaker implements ApiProvider {
       },
       'session down',
     );
-    if (wasUp && this.started) this.dispatch(this.engine.removePeer(rt.id));
+    if (wasUp && this.started) this.withdrawPeer(rt.id);
   }
 
   // ── output ─────────────────────────────────────────────────────────────────────────────────────
@@ -359,12 +499,16 @@ export class Speaker implements ApiProvider {
   // ── ApiProvider ────────────────────────────────────────────────────────────────────────────────
 
   summary(): RibSummary {
+    if (this.replicaSet) {
+      void this.refreshReplicaCounts(false);
+      return { paths: this.replicaCounts.paths, best: this.replicaCounts.best };
+    }
     const c = this.engine.counts();
     return { paths: c.paths, best: c.best };
   }
 
   neighbors(): NeighborStatus[] {
-    const counts = this.engine.counts().perPeer;
+    const counts: Map<number, { received: number; accepted: number }> = this.replicaSet ? this.replicaCounts.perPeer : this.engine.counts().perPeer;
     return [...this.peers.values()].map((rt) => {
       const c = counts.get(rt.id);
       return {
@@ -379,8 +523,19 @@ export class Speaker implements ApiProvider {
     });
   }
 
-  /** For tests and the API: the engine (read-only use). */
+  /** For tests and the API: the engine (read-only use; replicas = 1 only). */
   get rib(): RoutingEngine {
     return this.engine;
+  }
+
+  /** The voted replicas (replicas > 1), for tests and the API. */
+  get replicas(): ReplicaSet | null {
+    return this.replicaSet;
+  }
+
+  /** Resolves when every queued replica operation has been voted and dispatched (tests). */
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.refreshReplicaCounts(true);
   }
 }

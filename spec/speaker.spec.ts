@@ -16,13 +16,16 @@ import type { PathAttributes } from '../lib/wire/types.js';
 import { waitFor } from './helpers/processes.js';
 import { startBtrd, type RunningBtrd } from './interop/setup.js';
 
-const speaker = suite('speaker');
+/** Decision replicas: 1 here; spec/speaker-replicated.spec.ts runs the same tests with 3 voted replicas. */
+const REPLICAS = Number(process.env.BTRD_SPEC_REPLICAS ?? 1);
+const NET = REPLICAS === 1 ? '127.0.0.' : '127.0.1.';
+const speaker = suite(REPLICAS === 1 ? 'speaker' : `speaker (${REPLICAS} replicas)`);
 
-const BTRD = { addr: '127.0.0.80', port: 17980, asn: 4200000080 };
-const A = { addr: '127.0.0.81', asn: 4200000081 };
-const B = { addr: '127.0.0.82', asn: 4200000082 };
-const C = { addr: '127.0.0.83', asn: 4200000083 };
-const D = { addr: '127.0.0.84', asn: 4200000084 };
+const BTRD = { addr: `${NET}80`, port: 17980 + REPLICAS, asn: 4200000080 };
+const A = { addr: `${NET}81`, asn: 4200000081 };
+const B = { addr: `${NET}82`, asn: 4200000082 };
+const C = { addr: `${NET}83`, asn: 4200000083 };
+const D = { addr: `${NET}84`, asn: 4200000084 };
 
 let btrd: RunningBtrd;
 const open: Injector[] = [];
@@ -53,6 +56,7 @@ router-id: 10.0.0.80
 asn: ${BTRD.asn}
 listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
 api: null
+replicas: ${REPLICAS}
 peers:
   - { name: a, address: ${A.addr}, remote-as: ${A.asn}, passive: true }
   - { name: b, address: ${B.addr}, remote-as: ${B.asn}, passive: true, next-hop-address: { ipv4: 198.51.100.80 } }

@@ -18,7 +18,7 @@ import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
 import {
   ROUNDS_KEPT,
-  type AdjRibOutResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
+  type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
   type NextHopTable, type ReplicaTask, type RestateResult, type RoundResult, type RoundTask,
 } from '../lib/replica/protocol.js';
 
@@ -406,7 +406,7 @@ function restate(prefixes: PrefixKey[]): RestateResult {
   return { best, exports };
 }
 
-export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult> {
+export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult> {
   return match(task)
     .with({ kind: 'init' }, (t) => init(t))
     .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
@@ -416,6 +416,10 @@ export default async function handle(task: ReplicaTask): Promise<null | RoundRes
       const s = state!;
       const m = s.out.get(t.peerId);
       return { announce: new Map(m ?? []), withdraw: new Set<PrefixKey>() };
+    })
+    .with({ kind: 'counts' }, (): CountsResult => {
+      const c = state!.engine.counts();
+      return { paths: c.paths, best: c.best, perPeer: [...c.perPeer].map(([id, p]) => [id, p.received, p.accepted, p.advertised] as const) };
     })
     .exhaustive();
 }

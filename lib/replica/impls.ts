@@ -5,7 +5,7 @@
  */
 import { RoutingEngine } from '../rib/engine.js';
 import { IncrementalEngine } from '../decision/variant-b/index.js';
-import type { EngineDelta, EngineOptions, EnginePeer, PeerOut, Route } from '../rib/types.js';
+import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from '../rib/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { UpdateMessage } from '../wire/types.js';
 import type { Candidate } from '../decision/types.js';
@@ -19,6 +19,7 @@ export interface ReplicaEngine {
   adjRibOut(peerId: number): PeerOut;
   best(prefix: PrefixKey): (Route & Candidate) | null;
   candidates(prefix: PrefixKey): (Route & Candidate)[];
+  counts(): { paths: number; best: number; perPeer: Map<number, PeerCounts> };
 }
 
 export const IMPLS: { readonly [K in ImplName]: (opts: EngineOptions) => ReplicaEngine } = {

@@ -99,8 +99,18 @@ export interface AdjRibOutTask {
   readonly kind: 'adj-rib-out';
   readonly peerId: number;
 }
+/** RIB counters of a replica (for the API and the speaker's max-prefix check). */
+export interface CountsTask {
+  readonly kind: 'counts';
+}
+export interface CountsResult {
+  readonly paths: number;
+  readonly best: number;
+  /** [peerId, received, accepted, advertised] per peer. */
+  readonly perPeer: readonly (readonly [number, number, number, number])[];
+}
 export type RoundTask = UpdatesTask | AddPeerTask | RemovePeerTask;
-export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask;
+export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask;
 
 // ── results (replica → main) ───────────────────────────────────────────────────────────────────────────
 /** An input the replica's parser rejected as a session reset (RFC 7606 §3 / RFC 4271 §6.3); skipped. */

@@ -26,7 +26,7 @@ import { ReplicaConfigError, ReplicaFault, ReplicaSetError, type ReplicaFaultKin
 import { PrefixCoverage, leastCovered, validateKnobs, type ReplicaKnobs } from './knobs.js';
 import { writeRound, type RoundUpdate } from './mux.js';
 import type {
-  AdjRibOutResult, DirectResult, EngineConfig, FetchAttrsResult, InputError, PeerConfig, ReplicaTask, RestateResult, RoundResult, RoundTask,
+  AdjRibOutResult, CountsResult, DirectResult, EngineConfig, FetchAttrsResult, InputError, PeerConfig, ReplicaTask, RestateResult, RoundResult, RoundTask,
 } from './protocol.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
@@ -180,6 +180,13 @@ export class ReplicaSet {
     await this.chain.catch(() => undefined);
     const r = this.bestReplica(() => true);
     return (await r.pool.run({ kind: 'adj-rib-out', peerId })) as AdjRibOutResult;
+  }
+
+  /** RIB counters from a live replica agreeing with the voted state (API, max-prefix). */
+  async counts(): Promise<CountsResult> {
+    await this.chain.catch(() => undefined);
+    const r = this.bestReplica(() => true);
+    return (await r.pool.run({ kind: 'counts' })) as CountsResult;
   }
 
   status(): ReplicaStatus[] {
