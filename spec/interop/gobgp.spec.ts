@@ -16,12 +16,15 @@ import { peerFeed, startBtrd, type PeerFeed, type RunningBtrd } from './setup.js
 
 // Private 4-octet ASNs (RFC 6996): 2-octet private ones such as 65000 occur in the real AS paths and
 // would be (rightly) dropped as loops.
-const interop = suite('interop/gobgp');
+/** Decision replicas: 1 here; gobgp-replicated.spec.ts runs the same chain with 3 voted replicas. */
+const REPLICAS = Number(process.env.BTRD_SPEC_REPLICAS ?? 1);
+const NET = REPLICAS === 1 ? '127.0.0.' : '127.0.1.';
+const interop = suite(REPLICAS === 1 ? 'interop/gobgp' : `interop/gobgp (${REPLICAS} replicas)`);
 
-const BTRD = { addr: '127.0.0.40', port: 17940, asn: 4200000040 };
-const BIRD = { addr: '127.0.0.41', port: 17941, asn: 4200000041 };
-const GOBGP = { addr: '127.0.0.42', port: 17942, asn: 4200000042, api: 17952 };
-const INJ = '127.0.0.43';
+const BTRD = { addr: `${NET}40`, port: 17940 + REPLICAS * 10, asn: 4200000040 };
+const BIRD = { addr: `${NET}41`, port: 17941 + REPLICAS * 10, asn: 4200000041 };
+const GOBGP = { addr: `${NET}42`, port: 17942 + REPLICAS * 10, asn: 4200000042, api: 17952 + REPLICAS * 10 };
+const INJ = `${NET}43`;
 const NH = '198.51.100.40'; // GoBGP drops loopback next hops: btrd announces a documentation address
 
 let feed: PeerFeed;
@@ -37,7 +40,7 @@ function startBird(): Promise<Bird> {
     localAddress: BIRD.addr,
     localPort: BIRD.port,
     peers: [
-      { name: 'inj', neighbor: INJ, neighborPort: 17943, asn: feed.peer.asn, passive: true, ipv4: { import: 'all', export: 'none' } },
+      { name: 'inj', neighbor: INJ, neighborPort: 17943 + REPLICAS * 10, asn: feed.peer.asn, passive: true, ipv4: { import: 'all', export: 'none' } },
       { name: 'btrd', neighbor: BTRD.addr, neighborPort: BTRD.port, asn: BTRD.asn, ipv4: { import: 'none', export: 'all' } },
     ],
   });
@@ -51,6 +54,7 @@ router-id: 10.0.0.40
 asn: ${BTRD.asn}
 listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
 api: null
+replicas: ${REPLICAS}
 peers:
   - { name: bird, address: ${BIRD.addr}, port: ${BIRD.port}, remote-as: ${BIRD.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1 }
   - { name: gobgp, address: ${GOBGP.addr}, port: ${GOBGP.port}, remote-as: ${GOBGP.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1, next-hop-address: { ipv4: ${NH} } }
