@@ -34,6 +34,11 @@ export interface TestPeerOptions {
   readonly rawOpen?: Uint8Array;
   /** Do not send KEEPALIVEs on our own (the OPEN's KEEPALIVE answer is still sent). */
   readonly silent?: boolean;
+  /**
+   * Keep received UPDATEs raw and decode them only when `messages`/`table()` are read, so that a peer
+   * receiving a full table does not keep its thread busy (arrival times stay accurate).
+   */
+  readonly lazyUpdates?: boolean;
 }
 
 export interface ReceivedFrame {
@@ -63,7 +68,8 @@ export function standardOpen(opts: TestPeerOptions): OpenMessage {
 export class TestPeer {
   readonly socket: net.Socket;
   readonly frames: ReceivedFrame[] = [];
-  readonly messages: Message[] = [];
+  private readonly decoded: Message[] = [];
+  private readonly rawUpdates: Uint8Array[] = [];
   /** Frames we could not decode (with the error) — a witness must have none. */
   readonly decodeErrors: { raw: Uint8Array; error: string }[] = [];
   bytesReceived = 0;
@@ -129,21 +135,15 @@ export class TestPeer {
         } catch {
           this.notification = { code: f.body[0] ?? 0, subcode: f.body[1] ?? 0, data: f.body.slice(2) };
         }
-        this.messages.push({ type: 'notification', notification: this.notification });
+        this.decoded.push({ type: 'notification', notification: this.notification });
         continue;
       }
-      let m: Message;
-      try {
-        const ctx = { fourOctetAs: this.fourOctetAs && this.peerOpen?.capabilities.some((c) => c.kind === 'four-octet-as') === true };
-        // UPDATEs without the shared interner: btrd runs in this process and must not share decoded objects.
-        m = f.type === 2 ? { type: 'update', update: decodeUpdate(raw.subarray(19), ctx, null) } : decodeMessage({ type: f.type, message: raw, body: raw.subarray(19) }, ctx);
-      } catch (e) {
-        this.decodeErrors.push({ raw, error: String(e) });
+      if (f.type === 2 && this.opts.lazyUpdates) {
+        this.rawUpdates.push(raw);
         continue;
       }
-      if (m.type === 'update' && m.update.treatment !== 'none') this.decodeErrors.push({ raw, error: `treatment ${m.update.treatment}: ${m.update.issues.map((i) => i.reason).join('; ')}` });
-      this.messages.push(m);
-      if (m.type === 'keepalive' && !this.established && this.peerOpen) {
+      const m = this.decodeInto(raw);
+      if (m?.type === 'keepalive' && !this.established && this.peerOpen) {
         this.established = true;
         if (!this.opts.silent) {
           const hold = Math.min(this.opts.holdTime ?? 90, this.peerOpen.holdTime || 90);
@@ -156,6 +156,28 @@ export class TestPeer {
       }
     }
     this.wake();
+  }
+
+  /** Everything received and decoded (NOTIFICATIONs included), in arrival order. */
+  get messages(): Message[] {
+    if (this.rawUpdates.length > 0) for (const raw of this.rawUpdates.splice(0)) this.decodeInto(raw);
+    return this.decoded;
+  }
+
+  private decodeInto(raw: Uint8Array): Message | null {
+    const type = raw[18];
+    let m: Message;
+    try {
+      const ctx = { fourOctetAs: this.fourOctetAs && this.peerOpen?.capabilities.some((c) => c.kind === 'four-octet-as') === true };
+      // UPDATEs without the shared interner: btrd runs in this process and must not share decoded objects.
+      m = type === 2 ? { type: 'update', update: decodeUpdate(raw.subarray(19), ctx, null) } : decodeMessage({ type, message: raw, body: raw.subarray(19) }, ctx);
+    } catch (e) {
+      this.decodeErrors.push({ raw, error: String(e) });
+      return null;
+    }
+    if (m.type === 'update' && m.update.treatment !== 'none') this.decodeErrors.push({ raw, error: `treatment ${m.update.treatment}: ${m.update.issues.map((i) => i.reason).join('; ')}` });
+    this.decoded.push(m);
+    return m;
   }
 
   private wake(): void {
