@@ -25,7 +25,7 @@ const median = (xs: number[]) => {
 interface Row {
   workload: string; target: string; peers: number; prefixes: number; paths: number;
   runs: { converge_s: number; status: string; peak_rss_mb: number; cpu_s: number }[];
-  converge_s_median: number | null; peak_rss_mb: number; status: string;
+  converge_s_median: number | null; cpu_s_median: number | null; peak_rss_mb: number; status: string;
 }
 const rows = new Map<string, Row>();
 for (const r of runs) {
@@ -35,13 +35,14 @@ for (const r of runs) {
   let row = rows.get(key);
   if (!row) rows.set(key, (row = {
     workload, target, peers: Number(r.peers), prefixes: Number(r.prefixes),
-    paths: Number(r.want_paths ?? Number(r.peers) * Number(r.prefixes)), runs: [], converge_s_median: null, peak_rss_mb: 0, status: '',
+    paths: Number(r.want_paths ?? Number(r.peers) * Number(r.prefixes)), runs: [], converge_s_median: null, cpu_s_median: null, peak_rss_mb: 0, status: '',
   }));
   row.runs.push({ converge_s: Number(r.converge_s), status: r.status!, peak_rss_mb: Number(r.peak_rss_mb), cpu_s: Number(r.cpu_s) });
 }
 for (const row of rows.values()) {
   const ok = row.runs.filter((r) => r.status === 'ok');
   row.converge_s_median = ok.length ? median(ok.map((r) => r.converge_s)) : null;
+  row.cpu_s_median = ok.length ? median(ok.map((r) => r.cpu_s)) : null;
   row.peak_rss_mb = Math.max(...row.runs.map((r) => r.peak_rss_mb || 0));
   row.status = ok.length === row.runs.length ? 'ok' : `${ok.length}/${row.runs.length} ok (${[...new Set(row.runs.map((r) => r.status))].join(',')})`;
 }
@@ -50,15 +51,15 @@ const order = [...rows.values()].sort((a, b) =>
 
 const fmt = (n: number | null) => (n === null ? 'timeout' : n.toFixed(2));
 const lines = [
-  '| workload | K | P | target | converge_s (median) | runs | peak RSS MB | btrd/BIRD time | btrd/BIRD RSS |',
-  '|---|---:|---:|---|---:|---|---:|---:|---:|',
+  '| workload | K | P | target | converge_s (median) | runs | CPU s (median) | peak RSS MB (max) | btrd/BIRD time | btrd/BIRD RSS |',
+  '|---|---:|---:|---|---:|---|---:|---:|---:|---:|',
 ];
 for (const r of order) {
   const bird = rows.get(`${r.workload}|${r.peers}|${r.prefixes}|bird`);
   const tr = r.target === 'btrd' && bird && r.converge_s_median !== null && bird.converge_s_median ? `${(r.converge_s_median / bird.converge_s_median).toFixed(1)}×` : '';
   const mr = r.target === 'btrd' && bird && bird.peak_rss_mb ? `${(r.peak_rss_mb / bird.peak_rss_mb).toFixed(1)}×` : '';
   const runsText = r.runs.map((x) => (x.status === 'ok' ? x.converge_s.toFixed(2) : `${x.status}@${x.converge_s.toFixed(0)}s`)).join(', ');
-  lines.push(`| ${r.workload} | ${r.peers} | ${r.prefixes.toLocaleString('en-US')} | ${r.target} | ${fmt(r.converge_s_median)} | ${runsText} | ${r.peak_rss_mb} | ${tr} | ${mr} |`);
+  lines.push(`| ${r.workload} | ${r.peers} | ${r.prefixes.toLocaleString('en-US')} | ${r.target} | ${fmt(r.converge_s_median)} | ${runsText} | ${r.cpu_s_median === null ? '' : r.cpu_s_median.toFixed(1)} | ${r.peak_rss_mb} | ${tr} | ${mr} |`);
 }
 console.log(lines.join('\n'));
 

@@ -48,8 +48,9 @@ done
 for P in $P_LIST; do
   for K in $K_LIST; do
     case " $SKIP " in *" ${K}x${P} "*) echo "# skip ${K}x${P}" >&2; continue ;; esac
+    # one peer-bench call per repeat (it would run all repeats of btrd before BIRD; REPEATS is also its env)
     for ((rep = 1; rep <= REPEATS; rep++)); do
-      TIMEOUT=$TIMEOUT "$PB/run.sh" -k "$K" -p "$P" -o "$RAW" "${pb_targets[@]}" > /dev/null ||
+      REPEATS=1 TIMEOUT=$TIMEOUT "$PB/run.sh" -k "$K" -p "$P" -r 1 -o "$RAW" "${pb_targets[@]}" > /dev/null ||
         echo "# peer-bench failed for ${K}x${P}" >&2
     done
   done
