@@ -73,7 +73,8 @@ export async function loadSeeds(perFile = 1500): Promise<Seed[]> {
     let n = 0;
     for await (const r of readMrt(dataPath(f))) {
       if (r.kind !== 'bgp4mp-message' || r.addPath || r.message[18] !== 2 || r.message.length > 4096) continue;
-      seeds.push({ msg: r.message.slice(), as4: r.as4, src: `${f.split('/').pop()}@${r.timestamp}` });
+      // A plain Uint8Array copy: the reader's views may be Buffers, whose slice() is a view, not a copy.
+      seeds.push({ msg: new Uint8Array(r.message), as4: r.as4, src: `${f.split('/').pop()}@${r.timestamp}` });
       if (++n >= perFile) break;
     }
   }
@@ -339,7 +340,8 @@ function pickMutator(rng: Rng): [string, Mutator] {
 }
 
 export function mutate(rng: Rng, seed: Seed, seeds: readonly Seed[], as4: boolean): Mutant {
-  let body = seed.msg.subarray(19);
+  // Mutators copy with slice(): work on a plain Uint8Array so that a seed is never changed in place.
+  let body: Uint8Array = new Uint8Array(seed.msg.subarray(19));
   let type = 2;
   let header: 'marker' | 'length' | undefined;
   const names: string[] = [];
@@ -464,6 +466,8 @@ export async function runFuzz(target: FuzzTarget, seeds: readonly Seed[], opts: 
   /** Prefix → the AS paths (as exported to W) of the clean UPDATEs that announced it. */
   const cleanPaths = new Map<string, Set<string>>();
   let wSeen = 0;
+  /** W's current routes, maintained incrementally from its messages. */
+  const wLive = new Set<string>();
   const finding = (f: Finding): void => {
     report.findings.push(f);
     opts.log?.(`FINDING ${f.kind}: ${f.detail}`);
@@ -477,6 +481,8 @@ export async function runFuzz(target: FuzzTarget, seeds: readonly Seed[], opts: 
       const u = m.update;
       report.witness.withdrawals += u.withdrawn.length + (u.mpUnreach?.withdrawn.length ?? 0);
       const announced = [...u.nlri, ...(u.mpReach?.nlri ?? [])].map(formatPrefix);
+      for (const k of [...u.withdrawn, ...(u.mpUnreach?.withdrawn ?? [])]) wLive.delete(formatPrefix(k));
+      for (const p of announced) wLive.add(p);
       report.witness.announcements += announced.length;
       for (const p of announced) {
         const paths = cleanPaths.get(p);
@@ -487,7 +493,10 @@ export async function runFuzz(target: FuzzTarget, seeds: readonly Seed[], opts: 
     }
     if (w.decodeErrors.length > 0) finding({ kind: 'witness-decode', detail: w.decodeErrors.splice(0).map((e) => e.error).join('; ') });
   };
-  const liveAtW = (): string[] => [...w.table()].filter(([, a]) => a !== null).map(([p]) => p);
+  const liveAtW = (): string[] => {
+    checkWitness();
+    return [...wLive];
+  };
 
   while (Date.now() < deadline) {
     const as4 = seeds2.length === 0 || rng.chance(0.8);
