@@ -297,6 +297,9 @@ export class RoutingEngine {
       if (!e.dirty) {
         // Only paths the best beats before MED came or went: the best is unchanged (beatsBeforeMed).
         e.prevBest = null;
+        // A prefix whose only announcements were rejected (loop, import policy) leaves an empty entry:
+        // drop it, or every prefix ever rejected would stay allocated (found by the variant-b differential).
+        if (e.routes.length === 0 && e.best === null) this.prefixes.delete(e.prefix);
         continue;
       }
       const best = e.routes.length === 0 ? null : selectBestPath(e.routes).best;

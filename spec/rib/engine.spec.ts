@@ -35,6 +35,17 @@ test('loop detection: own AS in AS_PATH is rejected (RFC 4271 §9.1.2)', () => {
   assert.equal(e.counts().perPeer.get(1), { received: 1, accepted: 0, advertised: 0 });
 });
 
+test('prefixes whose announcements were all rejected leave nothing allocated', () => {
+  const e = new RoutingEngine(engineOptions());
+  e.addPeer(peer(1));
+  const ps = Array.from({ length: 200 }, (_, i) => `10.${i}.0.0/16`);
+  e.applyUpdate(1, announce(ps, attrs({ path: [65001, OWN_AS] })));
+  const held = (): number => (e as unknown as { prefixes: { size: number } }).prefixes.size;
+  assert.is(held(), 0, 'looped routes leave no prefix entries');
+  e.applyUpdate(1, withdraw(ps));
+  assert.is(held(), 0);
+});
+
 test('loop detection: ORIGINATOR_ID equal to our router id is rejected (RFC 4456 §8)', () => {
   const e = new RoutingEngine(engineOptions());
   e.addPeer(peer(1, { ebgp: false }));
