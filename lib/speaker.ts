@@ -26,6 +26,14 @@ import { CeaseSubcode, ErrorCode } from './wire/iana.js';
 import { parsePrefix, prefixContains, type PrefixKey } from './wire/prefix.js';
 import type { PathAttributes, UpdateMessage } from './wire/types.js';
 
+/**
+ * Work per event-loop turn when sending a peer's pending changes or withdrawing a departed peer's table:
+ * bounded so that one full table never blocks KEEPALIVEs and hold timers of the other sessions (XORP bug
+ * 814 in the CoNEXT 2009 bug table: a burst from one peer starved the others' keepalives).
+ */
+const FLUSH_CHUNK = 2000;
+const WITHDRAW_CHUNK = 5000;
+
 const STATE_NAMES: Readonly<Record<FsmState, PeerState>> = {
   Idle: 'idle',
   Connect: 'connect',
@@ -48,6 +56,14 @@ interface PeerRuntime {
   lastFlush: number;
   maxPrefixWarned: boolean;
   restartTimer: NodeJS.Timeout | null;
+  /** A flush continues in a later turn (chunked) or after the socket drains. */
+  flushing: 'idle' | 'continuing' | 'waiting-for-drain';
+  /** Send End-of-RIB once the pending changes are out (RFC 4724 §2). */
+  endOfRibPending: boolean;
+  /** A chunked withdrawal of this peer's previous table is under way (engine ops for it wait). */
+  removal: Promise<void> | null;
+  /** UPDATEs received while `removal` runs, applied after it. */
+  deferred: UpdateMessage[];
 }
 
 function ipv4MappedIpv6(v4: string): string {
@@ -281,13 +297,16 @@ export class Speaker implements ApiProvider {
   private addPeer(p: PeerConfig): void {
     const log = this.logger.child({ peer: p.name, address: p.address });
     const session = new BgpSession(sessionConfig(this.config, p), { logger: log });
-    const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null };
+    const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null, flushing: 'idle', endOfRibPending: false, removal: null, deferred: [] };
     this.peers.set(p.name, rt);
     session.on('established', (n) => this.guard(rt, () => this.onEstablished(rt, n)));
     session.on('update', (u, frame) => this.guard(rt, () => this.onUpdate(rt, u, frame)));
     session.on('end-of-rib', (afi, safi) => log.info({ afi, safi }, 'End-of-RIB received'));
     session.on('route-refresh', (afi, safi) => this.guard(rt, () => this.onRouteRefresh(rt, afi, safi)));
     session.on('down', (reason, detail) => this.guard(rt, () => this.onDown(rt, reason, detail)));
+    session.on('drain', () => {
+      if (rt.flushing === 'waiting-for-drain') this.guard(rt, () => this.flush(rt));
+    });
     this.manager.add(session);
     session.start();
   }
@@ -306,8 +325,52 @@ export class Speaker implements ApiProvider {
   }
 
   private withdrawPeer(id: number): void {
-    if (this.replicaSet) this.onReplicas('remove-peer', async (set) => this.dispatchVoted(await set.removePeer(id)));
-    else this.dispatch(this.engine.removePeer(id));
+    if (this.replicaSet) {
+      this.onReplicas('remove-peer', async (set) => this.dispatchVoted(await set.removePeer(id)));
+      return;
+    }
+    const rt = this.byId(id) ?? null;
+    const received = this.engine.counts().perPeer.get(id)?.received ?? 0;
+    if (received <= WITHDRAW_CHUNK || !rt) {
+      this.dispatch(this.engine.removePeer(id));
+      return;
+    }
+    // A full table: withdraw it in chunks, one per event-loop turn, then remove the (now empty) peer.
+    const paths = [...this.engine.adjRibIn(id)].map((r) => [r.prefix, r.pathId] as const);
+    const previous = rt.removal ?? Promise.resolve();
+    const removal = previous.then(async () => {
+      try {
+        await this.withdrawChunks(id, paths);
+      } catch (err) {
+        this.logger.error({ err, peerId: id }, 'withdrawing a departed peer failed');
+      }
+    });
+    const tracked: Promise<void> = removal.finally(() => {
+      if (rt.removal === tracked) rt.removal = null;
+    });
+    rt.removal = tracked;
+  }
+
+  private async withdrawChunks(id: number, paths: readonly (readonly [PrefixKey, number])[]): Promise<void> {
+    for (let at = 0; at < paths.length; at += WITHDRAW_CHUNK) {
+      const chunk = paths.slice(at, at + WITHDRAW_CHUNK);
+      const v4 = chunk.filter(([k]) => typeof k === 'number');
+      const v6 = chunk.filter(([k]) => typeof k === 'string');
+      const u: UpdateMessage = {
+        withdrawn: v4.map(([k]) => k),
+        withdrawnPathIds: v4.map(([, p]) => p),
+        attributes: null,
+        nlri: [],
+        nlriPathIds: undefined,
+        mpReach: undefined,
+        mpUnreach: v6.length > 0 ? { afi: 2, safi: 1, withdrawn: v6.map(([k]) => k), pathIds: v6.map(([, p]) => p) } : undefined,
+        treatment: 'none',
+        issues: [],
+      };
+      this.dispatch(this.engine.applyUpdate(id, u));
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.dispatch(this.engine.removePeer(id));
   }
 
   /** A bug in handling one peer's event must not take down the daemon or other sessions. */
@@ -351,9 +414,8 @@ export class Speaker implements ApiProvider {
     // RFC 4724 §2: End-of-RIB after the initial table, per negotiated family (sent even without GR).
     const endOfRib = (): void => {
       if (rt.established !== n) return;
+      rt.endOfRibPending = true;
       this.flush(rt);
-      if (n.families.ipv4) rt.session.sendEndOfRib(1, 1);
-      if (n.families.ipv6) rt.session.sendEndOfRib(2, 1);
     };
     if (this.replicaSet) {
       this.onReplicas('add-peer', async (set) => {
@@ -362,16 +424,29 @@ export class Speaker implements ApiProvider {
       });
       return;
     }
-    this.dispatch(this.engine.addPeer(enginePeer));
-    endOfRib();
+    const add = (): void => {
+      if (rt.established !== n) return;
+      this.dispatch(this.engine.addPeer(enginePeer));
+      endOfRib();
+      const deferred = rt.deferred;
+      rt.deferred = [];
+      for (const u of deferred) this.onUpdate(rt, u, null);
+    };
+    // The previous session's table may still be leaving the engine (chunked): add the peer after it.
+    if (rt.removal) void rt.removal.then(() => this.guard(rt, add));
+    else add();
   }
 
-  private onUpdate(rt: PeerRuntime, u: UpdateMessage, frame: Frame): void {
+  private onUpdate(rt: PeerRuntime, u: UpdateMessage, frame: Frame | null): void {
     if (!rt.established) return;
+    if (rt.removal && !this.replicaSet) {
+      rt.deferred.push(u);
+      return;
+    }
     if (u.treatment !== 'none') {
       this.logger.warn({ peer: rt.config.name, treatment: u.treatment, issues: u.issues.map((i) => i.reason) }, 'RFC 7606 error handling applied');
     }
-    if (this.replicaSet) {
+    if (this.replicaSet && frame) {
       // The replicas decode the raw bytes themselves (DESIGN principle 1); the session's decode only
       // classified session-reset errors.
       this.enqueueRound(rt, frame);
@@ -434,6 +509,8 @@ export class Speaker implements ApiProvider {
     rt.established = null;
     rt.since = null;
     rt.pending.clear();
+    rt.flushing = 'idle';
+    rt.endOfRibPending = false;
     if (rt.flushTimer) {
       clearTimeout(rt.flushTimer);
       rt.flushTimer = null;
@@ -469,7 +546,7 @@ export class Speaker implements ApiProvider {
   }
 
   private scheduleFlush(rt: PeerRuntime): void {
-    if (rt.flushTimer || rt.pending.size === 0) return;
+    if (rt.flushTimer || rt.flushing !== 'idle' || rt.pending.size === 0) return;
     // RFC 4271 §9.2.1.1: MinRouteAdvertisementIntervalTimer per peer (0 = send at once).
     const wait = Math.max(0, rt.lastFlush + rt.config.mrai * 1000 - Date.now());
     rt.flushTimer = setTimeout(() => {
@@ -478,22 +555,47 @@ export class Speaker implements ApiProvider {
     }, wait);
   }
 
+  /**
+   * Send pending changes: at most FLUSH_CHUNK prefixes per turn, and not faster than the peer reads
+   * (TCP back-pressure: wait for 'drain'), so a full table to one peer neither blocks the event loop nor
+   * piles up in memory. End-of-RIB goes out once everything pending before it has been sent.
+   */
   private flush(rt: PeerRuntime): void {
     if (rt.flushTimer) {
       clearTimeout(rt.flushTimer);
       rt.flushTimer = null;
     }
+    rt.flushing = 'idle';
     const n = rt.established;
-    if (!n || rt.pending.size === 0) return;
-    const announce = new Map<PrefixKey, PathAttributes>();
-    const withdraw = new Set<PrefixKey>();
-    for (const [prefix, attrs] of rt.pending) {
-      if (attrs) announce.set(prefix, attrs);
-      else withdraw.add(prefix);
+    if (!n) return;
+    if (rt.pending.size > 0) {
+      const announce = new Map<PrefixKey, PathAttributes>();
+      const withdraw = new Set<PrefixKey>();
+      let taken = 0;
+      for (const [prefix, attrs] of rt.pending) {
+        if (taken++ === FLUSH_CHUNK) break;
+        if (attrs) announce.set(prefix, attrs);
+        else withdraw.add(prefix);
+        rt.pending.delete(prefix);
+      }
+      rt.lastFlush = Date.now();
+      let open = true;
+      for (const m of packUpdates({ announce, withdraw }, n.codec, { maxMessageLength: n.maxMessageLength, families: n.families })) open = rt.session.sendUpdate(m) && open;
+      if (!open) {
+        rt.flushing = 'waiting-for-drain';
+        return;
+      }
+      if (rt.pending.size > 0) {
+        rt.flushing = 'continuing';
+        setImmediate(() => this.guard(rt, () => this.flush(rt)));
+        return;
+      }
     }
-    rt.pending = new Map();
-    rt.lastFlush = Date.now();
-    for (const m of packUpdates({ announce, withdraw }, n.codec, { maxMessageLength: n.maxMessageLength, families: n.families })) rt.session.sendUpdate(m);
+    if (rt.endOfRibPending) {
+      rt.endOfRibPending = false;
+      if (n.families.ipv4) rt.session.sendEndOfRib(1, 1);
+      if (n.families.ipv6) rt.session.sendEndOfRib(2, 1);
+    }
   }
 
   // ── ApiProvider ────────────────────────────────────────────────────────────────────────────────
