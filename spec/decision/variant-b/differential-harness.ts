@@ -15,6 +15,7 @@
  * Harness shared by differential.spec.ts (fixed seed, the whole slice) and differential-random.spec.ts
  * (random seeds on random peer subsets). Not a spec file itself.
  */
+import { seededRandom } from '../../../lib/replica/knobs.js';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { RoutingEngine } from '../../../lib/rib/engine.js';
@@ -177,17 +178,6 @@ function hash(s: string, salt: number): number {
   let h = 2166136261 ^ salt;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
-}
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface LivePeer {
@@ -376,7 +366,7 @@ function compareState(A: DecisionEngine, B: DecisionEngine, changed: Set<PrefixK
 
 export function runScenario(sc: Scenario, v4: Feed[], v6: Feed[]): void {
   stats.runs++;
-  const rnd = mulberry(sc.seed);
+  const rnd = seededRandom(sc.seed);
   const shuffle = <T>(xs: readonly T[]): T[] => xs.map((x) => [rnd(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
   const pick = (xs: Feed[], n: number): Feed[] => shuffle(xs).slice(0, n).sort((a, b) => a.index - b.index);
   const feeds = [...pick(v4, sc.v4Take), ...pick(v6, sc.v6Take)];
