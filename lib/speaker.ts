@@ -20,7 +20,7 @@ import { ReplicaSet, type VotedDelta } from './replica/replica-set.js';
 import type { ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
-import { packUpdates } from './export/packer.js';
+import { PackError, packUpdates } from './export/packer.js';
 import { formatNotification } from './wire/notification.js';
 import { CeaseSubcode, ErrorCode } from './wire/iana.js';
 import { parsePrefix, prefixContains, type PrefixKey } from './wire/prefix.js';
@@ -497,7 +497,7 @@ export class Speaker implements ApiProvider {
       const n = rt.established;
       if (!n) return;
       const fam = { ipv4: afi === 1, ipv6: afi === 2 };
-      for (const m of packUpdates({ announce, withdraw: new Set() }, n.codec, { maxMessageLength: n.maxMessageLength, families: fam })) rt.session.sendUpdate(m);
+      for (const m of this.pack(rt, { ...n, families: fam }, announce, new Set())) rt.session.sendUpdate(m);
       this.logger.info({ peer: rt.config.name, afi, prefixes: announce.size }, 'route refresh answered');
     };
     if (this.replicaSet) this.onReplicas('adj-rib-out', async (set) => send((await set.adjRibOut(rt.id)).announce));
@@ -551,7 +551,7 @@ export class Speaker implements ApiProvider {
     const wait = Math.max(0, rt.lastFlush + rt.config.mrai * 1000 - Date.now());
     rt.flushTimer = setTimeout(() => {
       rt.flushTimer = null;
-      this.flush(rt);
+      this.guard(rt, () => this.flush(rt));
     }, wait);
   }
 
@@ -580,7 +580,7 @@ export class Speaker implements ApiProvider {
       }
       rt.lastFlush = Date.now();
       let open = true;
-      for (const m of packUpdates({ announce, withdraw }, n.codec, { maxMessageLength: n.maxMessageLength, families: n.families })) open = rt.session.sendUpdate(m) && open;
+      for (const m of this.pack(rt, n, announce, withdraw)) open = rt.session.sendUpdate(m) && open;
       if (!open) {
         rt.flushing = 'waiting-for-drain';
         return;
@@ -596,6 +596,39 @@ export class Speaker implements ApiProvider {
       if (n.families.ipv4) rt.session.sendEndOfRib(1, 1);
       if (n.families.ipv6) rt.session.sendEndOfRib(2, 1);
     }
+  }
+
+  /**
+   * packUpdates, except that a route whose attributes cannot fit in one message for this peer (e.g. a
+   * 1,100-AS path re-encoded with 4-octet ASNs, no RFC 8654 extended messages) is not advertised: it is
+   * withdrawn from this peer instead (never sent half-encoded), and logged. Found by the fuzz campaign.
+   */
+  private pack(rt: PeerRuntime, n: NegotiatedSession, announce: Map<PrefixKey, PathAttributes>, withdraw: Set<PrefixKey>): Uint8Array[] {
+    const opts = { maxMessageLength: n.maxMessageLength, families: n.families };
+    try {
+      return packUpdates({ announce, withdraw }, n.codec, opts);
+    } catch (err) {
+      if (!(err instanceof PackError)) throw err;
+    }
+    const out: Uint8Array[] = [];
+    const groups = new Map<PathAttributes, Map<PrefixKey, PathAttributes>>();
+    for (const [prefix, attrs] of announce) {
+      let g = groups.get(attrs);
+      if (!g) groups.set(attrs, (g = new Map()));
+      g.set(prefix, attrs);
+    }
+    const unsendable = new Set(withdraw);
+    for (const g of groups.values()) {
+      try {
+        out.push(...packUpdates({ announce: g, withdraw: new Set() }, n.codec, opts));
+      } catch (err) {
+        if (!(err instanceof PackError)) throw err;
+        this.logger.warn({ peer: rt.config.name, prefixes: g.size, err: err.message }, 'route attributes too large for this peer: withdrawn instead of advertised');
+        for (const p of g.keys()) unsendable.add(p);
+      }
+    }
+    out.push(...packUpdates({ announce: new Map(), withdraw: unsendable }, n.codec, opts));
+    return out;
   }
 
   // ── ApiProvider ────────────────────────────────────────────────────────────────────────────────

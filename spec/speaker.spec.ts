@@ -26,6 +26,7 @@ const A = { addr: `${NET}81`, asn: 4200000081 };
 const B = { addr: `${NET}82`, asn: 4200000082 };
 const C = { addr: `${NET}83`, asn: 4200000083 };
 const D = { addr: `${NET}84`, asn: 4200000084 };
+const E = { addr: `${NET}85`, asn: 4200000085 };
 
 let btrd: RunningBtrd;
 const open: Injector[] = [];
@@ -62,6 +63,7 @@ peers:
   - { name: b, address: ${B.addr}, remote-as: ${B.asn}, passive: true, next-hop-address: { ipv4: 198.51.100.80 } }
   - { name: c, address: ${C.addr}, remote-as: ${C.asn}, passive: true, max-prefixes: { limit: 10, warning-percent: 50 } }
   - { name: d, address: ${D.addr}, remote-as: ${D.asn}, passive: true }
+  - { name: e, address: ${E.addr}, remote-as: ${E.asn}, passive: true, export: { default: accept, terms: [{ action: accept, set: { prepend: 32 } }] } }
 `);
 });
 
@@ -134,6 +136,24 @@ speaker('a broken message header resets only that session (NOTIFICATION 1/1); th
   assert.equal([n.notification.code, n.notification.subcode], [1, 1]);
   assert.is(btrd.speaker.neighbors().find((x) => x.name === 'a')?.state, 'established');
   assert.is(btrd.speaker.neighbors().find((x) => x.name === 'b')?.state, 'established');
+});
+
+speaker('a route whose attributes no longer fit in 4096 octets for a peer is not sent to it; nothing crashes (fuzz finding)', async () => {
+  const a = open[0];
+  const e = await connect(E);
+  const before = e.received.length;
+  // 1,000 4-octet ASNs (4,000 octets) fit A's message and B's; btrd's own AS plus E's export prepend (32) do not.
+  const long = encodeUpdate({ attributes: { origin: 0, asPath: [{ type: 2, asns: Array.from({ length: 1000 }, (_, i) => 4200001000 + i) }], nextHop: '192.0.2.81' }, nlri: [parsePrefix('10.9.0.0/16')] }, { fourOctetAs: true });
+  assert.ok(long.length <= 4096 && long.length > 4000, `message of ${long.length} octets`);
+  const fine = encodeUpdate({ attributes: attrs(A.asn, '192.0.2.81'), nlri: [parsePrefix('10.9.1.0/24')] }, { fourOctetAs: true });
+  await a.send([long, fine]);
+  await waitFor('E to get the route that fits', () => (live(announced(e.received.slice(before))).includes('10.9.1.0/24') ? true : undefined), 10000, 50);
+  assert.not.ok(live(announced(e.received)).includes('10.9.0.0/16'), 'the oversized route is not advertised to E');
+  assert.ok(btrd.logs.some((l) => l.includes('route attributes too large for this peer')));
+  assert.is(e.closed, null);
+  assert.is(btrd.speaker.neighbors().find((n) => n.name === 'e')?.state, 'established');
+  // B (no prepend) still gets the long route: it fits there.
+  await waitFor('B to get the long route', () => (live(announced(open[1].received)).includes('10.9.0.0/16') ? true : undefined), 10000, 50);
 });
 
 speaker.run();

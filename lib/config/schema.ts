@@ -118,7 +118,8 @@ const PeerSchema = mapping({
   passive: bool().default(false),
   'hold-time': holdTime.default(90),
   'connect-retry-time': intIn(1, 65535, 'an integer 1..65535 seconds').default(120),
-  'idle-hold-time': intIn(0, 3600, 'an integer 0..3600 seconds').default(5),
+  // At least 1 s: the IdleHoldTimer is what restarts a session after an error (RFC 4271 §8.1.1, §8.2.2).
+  'idle-hold-time': intIn(1, 3600, 'an integer 1..3600 seconds').default(5),
   families: list(oneOf(FAMILIES)).min(1, { error: 'expected at least one address family' }).optional(),
   'add-path-receive': bool().default(false),
   'route-reflector-client': bool().default(false),
