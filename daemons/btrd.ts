@@ -216,6 +216,10 @@ async function main(): Promise<number | undefined> {
     logger.info({ config: source }, 'SIGHUP: reloading configuration');
     busy = busy.then(reload).catch((err: unknown) => logger.error({ err }, 'reload failed'));
   });
+  // Last line of defence: every peer event is already guarded in the speaker (a failure resets that one
+  // session), so an error reaching here is logged and the daemon keeps serving the other sessions.
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception (daemon continues)'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (daemon continues)'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   return undefined;
