@@ -26,8 +26,8 @@ listen:
 decision:
   # Compare MED between routes from different neighbour ASes (default false, as the RFC says).
   always-compare-med: false
-  # Order-independent MED comparison (default true). false needs replicas: 1, because the replicas
-  # permute arrival order and must still agree.
+  # Order-independent MED comparison. Only true is supported (the default): an arrival-order-dependent
+  # MED would make replicas, which permute arrival order, disagree.
   deterministic-med: true
 
 # Routes used only to resolve BGP next hops (reachability and IGP cost, RFC 4271 §9.1.2.1 and (e)).

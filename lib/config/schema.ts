@@ -264,10 +264,14 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
   if (cfg.replication?.k !== undefined && (cfg.replication.mode !== 'k-of-n' || cfg.replication.k > cfg.replicas)) {
     out.push({ path: ['replication', 'k'], message: cfg.replication.mode !== 'k-of-n' ? 'k only applies to mode k-of-n' : `k = ${cfg.replication.k} is more than replicas = ${cfg.replicas}` });
   }
-  if (!cfg.decision['deterministic-med'] && cfg.replicas > 1) {
+  if (!cfg.decision['deterministic-med']) {
+    // Both decision implementations apply the MED step as RFC 4271 §9.1.2.2 (c) elimination over all
+    // candidates, which never depends on arrival order (DESIGN principle 2: replicas permute arrival order
+    // and must agree). The order-dependent comparison some routers offer is not implemented: refuse it
+    // rather than accept a setting that would change nothing.
     out.push({
       path: ['decision', 'deterministic-med'],
-      message: 'deterministic-med: false makes the best path depend on arrival order, which the replicas deliberately permute; it needs replicas: 1',
+      message: 'only true is supported: btrd always compares MED deterministically (RFC 4271 §9.1.2.2 (c)); an arrival-order-dependent MED would break replica agreement',
     });
   }
   return out;

@@ -65,7 +65,7 @@ const CASES: Case[] = [
   { rule: 'enable-write requires a write-token', yaml: `${HEAD}api: { enable-write: true }\n`, path: 'api.write-token', expect: /write-token/ },
   { rule: 'log level must be known', yaml: `${HEAD}log: { level: verbose }\n`, path: 'log.level', expect: /trace, debug, info, warn, error/ },
   { rule: 'replicas at least 1', yaml: `${HEAD}replicas: 0\n`, path: 'replicas', expect: /1\.\.64/ },
-  { rule: 'non-deterministic MED needs a single replica', yaml: `${HEAD}replicas: 3\ndecision: { deterministic-med: false }\n`, path: 'decision.deterministic-med', expect: /replicas: 1/ },
+  { rule: 'non-deterministic MED is refused (order-dependent; replicas must agree)', yaml: `${HEAD}decision: { deterministic-med: false }\n`, path: 'decision.deterministic-med', expect: /only true is supported/ },
   { rule: 'the top level must be a mapping', yaml: '- a\n- b\n', path: '', expect: /expected a mapping of configuration keys, got a list/ },
   { rule: 'YAML syntax errors carry a position', yaml: 'router-id: [1.2.3.4\nasn: 1\n', path: '', expect: /YAML syntax/ },
   { rule: 'duplicate YAML keys are errors', yaml: `${HEAD}asn: 2\n`, path: '', expect: /YAML syntax.*unique/i },
