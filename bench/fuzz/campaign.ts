@@ -17,7 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseConfig } from '../../lib/config/load.js';
 import { startBtrd } from '../../spec/interop/setup.js';
 import { connectPeer } from '../../spec/hardening/peer.js';
-import { loadSeeds, runFuzz } from '../../spec/hardening/fuzz-engine.js';
+import { fuzzConfigYaml, loadSeeds, recordCrashes, runFuzz } from '../../spec/hardening/fuzz-engine.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const { values: args } = parseArgs({
@@ -36,19 +36,9 @@ const BTRD = { addr: '127.0.0.136', port: 18136, asn: 4200000136 };
 const W = { addr: '127.0.0.137', asn: 4200000137 };
 const F = { addr: '127.0.0.138', asn: 65138 };
 
-const crashes: string[] = [];
-process.on('uncaughtException', (e) => crashes.push(`uncaughtException: ${e.stack ?? e.message}`));
-process.on('unhandledRejection', (e) => crashes.push(`unhandledRejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+const crashes = recordCrashes();
 
-const yaml = (gen: number): string => `
-router-id: 10.0.0.136
-asn: ${BTRD.asn}
-listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
-api: null
-peers:
-  - { name: w, address: ${W.addr}, remote-as: ${W.asn}, passive: true, hold-time: 9, families: [ipv4-unicast, ipv6-unicast] }
-  - { name: fuzz, address: ${F.addr}, remote-as: ${F.asn}, passive: true, families: [ipv4-unicast, ipv6-unicast], connect-retry-time: ${100 + (gen % 2)} }
-`;
+const yaml = (gen: number): string => fuzzConfigYaml('10.0.0.136', BTRD, W, F, gen);
 
 const log = (s: string): void => void process.stderr.write(`[fuzz] ${s}\n`);
 const mb = (n: number): number => Math.round(n / 1048576);

@@ -598,3 +598,27 @@ export async function runFuzz(target: FuzzTarget, seeds: readonly Seed[], opts: 
   report.cleanPrefixesAnnounced = cleanPaths.size;
   return report;
 }
+
+/** Record uncaught exceptions and unhandled rejections of this process (the daemon runs in it). */
+export function recordCrashes(): string[] {
+  const crashes: string[] = [];
+  process.on('uncaughtException', (e) => crashes.push(`uncaughtException: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => crashes.push(`unhandledRejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  return crashes;
+}
+
+/**
+ * The fuzz target's configuration: witness W and fuzzer F. `gen` toggles F's connect-retry-time so that a
+ * reload re-arms F's session (skipping the idle-hold back-off between fuzz sessions).
+ */
+export function fuzzConfigYaml(routerId: string, btrd: { addr: string; port: number; asn: number }, w: { addr: string; asn: number }, f: { addr: string; asn: number }, gen: number): string {
+  return `
+router-id: ${routerId}
+asn: ${btrd.asn}
+listen: [{ address: ${btrd.addr}, port: ${btrd.port} }]
+api: null
+peers:
+  - { name: w, address: ${w.addr}, remote-as: ${w.asn}, passive: true, hold-time: 9, families: [ipv4-unicast, ipv6-unicast] }
+  - { name: fuzz, address: ${f.addr}, remote-as: ${f.asn}, passive: true, families: [ipv4-unicast, ipv6-unicast], connect-retry-time: ${100 + (gen % 2)} }
+`;
+}

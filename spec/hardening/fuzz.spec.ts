@@ -23,7 +23,7 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { startBtrd, type RunningBtrd } from '../interop/setup.js';
 import { connectPeer, type TestPeer } from './peer.js';
-import { loadSeeds, runFuzz, type FuzzReport } from './fuzz-engine.js';
+import { fuzzConfigYaml, loadSeeds, recordCrashes, runFuzz, type FuzzReport } from './fuzz-engine.js';
 
 const test = suite('hardening/fuzz');
 
@@ -34,19 +34,9 @@ const SECONDS = Number(process.env.BTRD_FUZZ_SECONDS ?? 20);
 // A fixed seed keeps CI reproducible; set BTRD_FUZZ_SEED to explore others (bench/fuzz/campaign.ts picks a new one each run).
 const SEED = Number(process.env.BTRD_FUZZ_SEED ?? 1);
 
-const crashes: string[] = [];
-process.on('uncaughtException', (e) => crashes.push(`uncaughtException: ${e.stack ?? e.message}`));
-process.on('unhandledRejection', (e) => crashes.push(`unhandledRejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+const crashes = recordCrashes();
 
-const yaml = (gen: number): string => `
-router-id: 10.0.0.132
-asn: ${BTRD.asn}
-listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
-api: null
-peers:
-  - { name: w, address: ${W.addr}, remote-as: ${W.asn}, passive: true, hold-time: 9, families: [ipv4-unicast, ipv6-unicast] }
-  - { name: fuzz, address: ${F.addr}, remote-as: ${F.asn}, passive: true, families: [ipv4-unicast, ipv6-unicast], connect-retry-time: ${100 + (gen % 2)} }
-`;
+const yaml = (gen: number): string => fuzzConfigYaml('10.0.0.132', BTRD, W, F, gen);
 
 let btrd: RunningBtrd;
 let w: TestPeer;
