@@ -25,6 +25,19 @@ const BTRD = { addr: `${NET}40`, port: 17940 + REPLICAS * 10, asn: 4200000040 };
 const BIRD = { addr: `${NET}41`, port: 17941 + REPLICAS * 10, asn: 4200000041 };
 const GOBGP = { addr: `${NET}42`, port: 17942 + REPLICAS * 10, asn: 4200000042, api: 17952 + REPLICAS * 10 };
 const INJ = `${NET}43`;
+/**
+ * Issue 4: the replicated run uses continuous-majority with every diversity knob on — both decision
+ * implementations, order and tie-break seeds, delay and jitter, every layout knob, a V8 heap limit, and an
+ * address-block subset (replica 1 covers IPv4 only; IPv6 keeps two replicas, IPv4 three).
+ */
+const REPLICATION = REPLICAS === 1 ? '' : `
+replication:
+  mode: continuous-majority
+  knobs:
+    - { impl: a, order-seed: 11, tiebreak-seed: 5, delay-ms: 2, jitter-ms: 3, reverse-scan: true, pad-every-updates: 100, pad-bytes: 512, max-old-generation-mb: 1024 }
+    - { impl: b, order-seed: 977, tiebreak-seed: 42, jitter-ms: 5, prefixes: [0.0.0.0/0], pad-every-updates: 37, pad-bytes: 4096 }
+    - { impl: b, order-seed: 31337, delay-ms: 1, reverse-scan: false }
+`;
 const NH = '198.51.100.40'; // GoBGP drops loopback next hops: btrd announces a documentation address
 
 let feed: PeerFeed;
@@ -54,7 +67,7 @@ router-id: 10.0.0.40
 asn: ${BTRD.asn}
 listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
 api: null
-replicas: ${REPLICAS}
+replicas: ${REPLICAS}${REPLICATION}
 peers:
   - { name: bird, address: ${BIRD.addr}, port: ${BIRD.port}, remote-as: ${BIRD.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1 }
   - { name: gobgp, address: ${GOBGP.addr}, port: ${GOBGP.port}, remote-as: ${GOBGP.asn}, local-address: ${BTRD.addr}, connect-retry-time: 1, idle-hold-time: 1, next-hop-address: { ipv4: ${NH} } }
@@ -97,6 +110,15 @@ interop('GoBGP learns every injected route through BIRD and btrd, with the attri
   assert.is(checked, n);
   const counts = btrd.speaker.summary();
   assert.is(counts.best, n);
+  if (REPLICAS > 1) {
+    // All knobs on and still no replica disagreed with the voted outcome on any prefix.
+    const status = btrd.speaker.replicas?.status() ?? [];
+    assert.is(status.length, REPLICAS);
+    for (const s of status) {
+      assert.ok(s.alive, `replica ${s.index} alive`);
+      assert.is(s.disagreements, 0, `replica ${s.index} (${JSON.stringify(s.knobs)}) disagreements`);
+    }
+  }
 });
 
 interop('a withdraw at the source reaches GoBGP', async () => {
