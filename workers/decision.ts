@@ -5,6 +5,7 @@
  * the running whole-RIB digest (protocol.ts). State lives in this module: one replica per thread.
  */
 import Piscina from 'piscina';
+import { getHeapStatistics } from 'node:v8';
 import { match } from 'ts-pattern';
 import { decodeUpdate } from '../lib/wire/update.js';
 import { parseIpv4, parseIpv6 } from '../lib/wire/address.js';
@@ -14,12 +15,14 @@ import { selectBestPath } from '../lib/decision/best-path.js';
 import type { EngineDelta, EngineOptions, PeerOut, Route } from '../lib/rib/types.js';
 import { IMPLS, type ReplicaEngine } from '../lib/replica/impls.js';
 import { PrefixCoverage, seededRandom, shuffleInPlace, type ReplicaKnobs } from '../lib/replica/knobs.js';
+import { FaultInjector } from '../lib/replica/faults.js';
+import { encodeAdjRibIn } from '../lib/replica/resync.js';
 import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
 import {
   ROUNDS_KEPT,
   type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
-  type NextHopTable, type ReplicaTask, type RestateResult, type RoundResult, type RoundTask,
+  type DumpAdjRibInResult, type NextHopTable, type ReplicaTask, type RestateResult, type RoundResult, type RoundTask,
 } from '../lib/replica/protocol.js';
 
 interface ReplicaState {
@@ -42,7 +45,8 @@ interface ReplicaState {
   readonly padding: unknown[];
   applied: number;
   readonly tiebreakRand: (() => number) | null;
-  readonly wrongRange: PrefixKey | null;
+  /** TEST ONLY deliberate bugs (lib/replica/faults.ts); inert unless configured. */
+  readonly faults: FaultInjector;
 }
 
 let state: ReplicaState | null = null;
@@ -81,7 +85,7 @@ function init(t: InitTask): null {
     padding: [],
     applied: 0,
     tiebreakRand: t.knobs.tiebreakSeed !== undefined ? seededRandom(t.knobs.tiebreakSeed) : null,
-    wrongRange: t.knobs.fault?.wrongBestInRange !== undefined ? parsePrefix(t.knobs.fault.wrongBestInRange) : null,
+    faults: new FaultInjector(t.knobs.fault, impl),
   };
   // Touch parsers once so that a replica's first round does not pay module warm-up alone.
   parseIpv4('0.0.0.0');
@@ -153,9 +157,11 @@ function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: Route | nu
       best = again;
     }
   }
-  if (s.wrongRange !== null && best !== null && prefixContains(s.wrongRange, prefix)) {
-    const other = s.engine.candidates(prefix).find((c) => c.peerId !== best!.peerId || c.pathId !== best!.pathId);
-    if (other !== undefined) best = other;
+  if (s.faults.active && best !== null) {
+    const b = best;
+    best = s.faults.wrongBest(prefix, b, () => s.engine.candidates(prefix)) ?? b;
+    const nh = s.faults.nextHop(prefix, best.nextHop);
+    if (nh !== best.nextHop) best = { ...plainRoute(best), nextHop: nh };
   }
   return best;
 }
@@ -184,9 +190,7 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
   if (s === null) throw new Error('replica not initialised');
   const t0 = performance.now();
   const k = s.knobs;
-  const f = k.fault;
-  if (f?.crashAtRound === t.round) throw new Error(`fault injection: crash in round ${t.round}`);
-  if (f?.hangAtRound === t.round) await sleep(f.hangMs ?? 60_000);
+  await s.faults.onRound(t.round, sleep);
   const rand = k.jitterMs ? seededRandom(((k.orderSeed ?? 0) ^ t.round) >>> 0) : null;
   const delay = (k.delayMs ?? 0) + (rand ? rand() * k.jitterMs! : 0);
   if (delay > 0) await sleep(delay);
@@ -208,15 +212,19 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
         continue;
       }
       let u: UpdateMessage;
+      const body = input.message(i).subarray(19);
+      s.faults.onRaw(body); // outside the try: an injected parser crash is uncaught, like a real one
       try {
-        u = decodeUpdate(input.message(i).subarray(19), codec);
+        u = decodeUpdate(body, codec);
       } catch (e) {
         const n = (e as { notification?: { code: number; subcode: number } }).notification;
         inputErrors.push({ index: i, peerId, code: n?.code ?? 0, subcode: n?.subcode ?? 0, message: (e as Error).message });
         continue;
       }
+      s.faults.onParsed(u);
       if (!s.coverage.all) u = filterUpdate(u, s.coverage);
       acc.add(s.engine.applyUpdate(peerId, u));
+      s.faults.onApplied(j);
       if (padEvery > 0 && ++s.applied % padEvery === 0) s.padding.push(new Array<number>((k.layout?.padBytes ?? 4096) >> 3).fill(s.applied));
     }
   } else if (t.kind === 'add-peer') {
@@ -229,7 +237,7 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
   }
 
   if (s.direct) {
-    if (s.wrongRange !== null || s.tiebreakRand !== null) {
+    if (s.faults.active || s.tiebreakRand !== null) {
       const counters = { selfCheck: 0 };
       for (const [p, b] of acc.loc) acc.loc.set(p, reportedBest(s, p, b, counters));
     }
@@ -381,6 +389,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, input
     kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
     prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
     expPrefix, expPeer, expAttrs, ribDigest: s.ribDigest, selfCheckFailures: counters.selfCheck, inputErrors,
+    heapUsedBytes: getHeapStatistics().used_heap_size,
   };
   return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
 }
@@ -406,7 +415,14 @@ function restate(prefixes: PrefixKey[]): RestateResult {
   return { best, exports };
 }
 
-export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult> {
+/** Re-sync source: every peer's pre-policy Adj-RIB-In re-encoded as UPDATE messages (resync.ts). */
+function dumpAdjRibIn(maxMessageLength: number): DumpAdjRibInResult {
+  const s = state!;
+  const peers = [...s.codecs.entries()].sort((a, b) => a[0] - b[0]).map(([peerId, codec]) => ({ peerId, messages: encodeAdjRibIn(s.engine.adjRibIn(peerId), codec, maxMessageLength) }));
+  return { peers, ribDigest: s.ribDigest };
+}
+
+export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult | DumpAdjRibInResult> {
   return match(task)
     .with({ kind: 'init' }, (t) => init(t))
     .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
@@ -417,6 +433,7 @@ export default async function handle(task: ReplicaTask): Promise<null | RoundRes
       const m = s.out.get(t.peerId);
       return { announce: new Map(m ?? []), withdraw: new Set<PrefixKey>() };
     })
+    .with({ kind: 'dump-adj-rib-in' }, (t) => dumpAdjRibIn(t.maxMessageLength))
     .with({ kind: 'counts' }, (): CountsResult => {
       const c = state!.engine.counts();
       return { paths: c.paths, best: c.best, perPeer: [...c.perPeer].map(([id, p]) => [id, p.received, p.accepted, p.advertised] as const) };

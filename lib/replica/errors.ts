@@ -1,7 +1,7 @@
 /** Typed errors of the replicated decision process. They cross threads as data (`code`, `kind`), never as classes. */
 
 /** DESIGN principle 4: why a replica is considered faulty. */
-export type ReplicaFaultKind = 'crash' | 'hang' | 'leak' | 'minority';
+export type ReplicaFaultKind = 'crash' | 'hang' | 'leak' | 'wrong';
 
 export class ReplicaFault extends Error {
   readonly code = 'BTRD_ERR_REPLICA_FAULT';

@@ -17,6 +17,8 @@ export interface ReplicaEngine {
   removePeer(peerId: number): EngineDelta;
   applyUpdate(peerId: number, u: UpdateMessage): EngineDelta;
   adjRibOut(peerId: number): PeerOut;
+  /** Pre-policy Adj-RIB-In (attributes as received): the controller's re-sync source. */
+  adjRibIn(peerId: number): Iterable<Route>;
   best(prefix: PrefixKey): (Route & Candidate) | null;
   candidates(prefix: PrefixKey): (Route & Candidate)[];
   counts(): { paths: number; best: number; perPeer: Map<number, PeerCounts> };

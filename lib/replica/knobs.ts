@@ -16,11 +16,12 @@
  * |                | is counted as a self-check failure and the rescan result is what the replica reports     |
  * | `prefixes`     | address-block subset: the replica applies and reports only prefixes inside its blocks     |
  * | `impl`         | which decision implementation runs (lib/replica/impls.ts)                                 |
- * | `fault`        | TEST ONLY: deliberate bugs (wrong best in a range, crash, hang) to prove tolerance        |
+ * | `fault`        | TEST ONLY: deliberate bugs (faults.ts) to prove tolerance                                  |
  */
 import { parsePrefix, prefixContains, type PrefixKey } from '../wire/prefix.js';
 import { ReplicaConfigError } from './errors.js';
 import { IMPL_NAMES, type ImplName } from './impl-names.js';
+import { validateFault, type ReplicaFaultKnob } from './faults.js';
 
 export interface ReplicaLayout {
   /** Allocate and retain `padBytes` of padding every this many applied updates (0 = never). */
@@ -32,16 +33,7 @@ export interface ReplicaLayout {
   readonly resourceLimits?: { readonly maxOldGenerationSizeMb?: number; readonly maxYoungGenerationSizeMb?: number; readonly stackSizeMb?: number };
 }
 
-/** TEST ONLY: deliberate replica bugs (DESIGN principle 4: tolerance is tested, not assumed). */
-export interface ReplicaFaultKnob {
-  /** For prefixes inside this block with ≥ 2 candidates, report a non-best candidate as best. */
-  readonly wrongBestInRange?: string;
-  /** Throw (crash the task) in this round number. */
-  readonly crashAtRound?: number;
-  /** Sleep this long in round `hangAtRound`. */
-  readonly hangAtRound?: number;
-  readonly hangMs?: number;
-}
+export type { ReplicaFaultKnob } from './faults.js';
 
 export interface ReplicaKnobs {
   readonly impl?: ImplName;
@@ -71,7 +63,7 @@ export function validateKnobs(k: ReplicaKnobs, path: string): void {
       }
     });
   }
-  if (k.fault?.wrongBestInRange !== undefined) parsePrefix(k.fault.wrongBestInRange);
+  if (k.fault !== undefined) validateFault(k.fault, `${path}.fault`);
 }
 
 // ── prefix coverage ───────────────────────────────────────────────────────────────────────────────────

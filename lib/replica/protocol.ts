@@ -109,8 +109,19 @@ export interface CountsResult {
   /** [peerId, received, accepted, advertised] per peer. */
   readonly perPeer: readonly (readonly [number, number, number, number])[];
 }
+/** Re-sync (controller): the replica's pre-policy Adj-RIB-In per peer, re-encoded as UPDATE messages. */
+export interface DumpAdjRibInTask {
+  readonly kind: 'dump-adj-rib-in';
+  readonly maxMessageLength: number;
+}
+export interface DumpAdjRibInResult {
+  /** Peers in ascending id; whole UPDATE messages (header included) in the peer's receive codec. */
+  readonly peers: { readonly peerId: number; readonly messages: Uint8Array[] }[];
+  /** The replica's whole-RIB digest when it dumped. */
+  readonly ribDigest: number;
+}
 export type RoundTask = UpdatesTask | AddPeerTask | RemovePeerTask;
-export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask;
+export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask;
 
 // ── results (replica → main) ───────────────────────────────────────────────────────────────────────────
 /** An input the replica's parser rejected as a session reset (RFC 7606 §3 / RFC 4271 §6.3); skipped. */
@@ -156,6 +167,8 @@ export interface RoundResult {
   /** tiebreakSeed rescans whose answer differed from the engine's (0 in a healthy replica). */
   readonly selfCheckFailures: number;
   readonly inputErrors: InputError[];
+  /** V8 used heap of the replica's thread after the round (controller: leak detection). */
+  readonly heapUsedBytes: number;
 }
 
 /** N = 1: the merged engine delta of the round (Routes as plain objects). */

@@ -24,13 +24,18 @@ import type { PrefixKey } from '../wire/prefix.js';
 import type { PathAttributes } from '../wire/types.js';
 import { ReplicaConfigError, ReplicaFault, ReplicaSetError, type ReplicaFaultKind } from './errors.js';
 import { PrefixCoverage, leastCovered, validateKnobs, type ReplicaKnobs } from './knobs.js';
-import { writeRound, type RoundUpdate } from './mux.js';
+import { RoundInput, writeRound, type RoundUpdate } from './mux.js';
 import type {
-  AdjRibOutResult, CountsResult, DirectResult, EngineConfig, FetchAttrsResult, InputError, PeerConfig, ReplicaTask, RestateResult, RoundResult, RoundTask,
+  AdjRibOutResult, CountsResult, DirectResult, DumpAdjRibInResult, EngineConfig, FetchAttrsResult, InputError, PeerConfig, ReplicaTask, RestateResult, RoundResult, RoundTask,
 } from './protocol.js';
+import { ReplicaController, SILENT, bisectPoison, type ControllerLogger, type ControllerOptions, type ControllerStatus, type ProbeOutcome, type QuarantineEntry, type ReplicaState, type VerdictCause } from './controller.js';
+import { IMPL_NAMES } from './impl-names.js';
+import { withdrawalFor } from './resync.js';
+import { decodeUpdate } from '../wire/update.js';
+import { formatPrefix } from '../wire/prefix.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
-export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError };
+export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaState, VerdictCause };
 
 export interface ReplicaSetOptions {
   readonly engine: EngineConfig;
@@ -42,8 +47,11 @@ export interface ReplicaSetOptions {
   readonly roundDeadlineMs: number;
   /** Most UPDATEs in one applyRound call (larger rounds are refused: split them). */
   readonly maxRoundUpdates: number;
-  /** Corrections issued after a round resolved (audit, master fail-over). */
+  /** Corrections issued after a round resolved (audit, master fail-over) and controller rounds (quarantine, re-vote after a re-sync). */
   readonly onCorrection?: (delta: VotedDelta) => void;
+  /** The controller (detection, restart, re-sync, quarantine); controller.ts. */
+  readonly controller?: ControllerOptions;
+  readonly logger?: ControllerLogger;
 }
 
 /** EngineDelta plus what the voter knows about the round. */
@@ -69,22 +77,88 @@ export interface ReplicaStatus {
   readonly selfCheckFailures: number;
   /** Whole-RIB digest differed from the voted one although it had no known divergence (full-coverage replicas). */
   readonly auditMismatches: number;
+  /** The last fault (kept after a restart until the replica is judged again). */
   readonly fault: ReplicaFaultKind | null;
+  readonly state: ReplicaState;
+  readonly generation: number;
 }
 
 interface Replica {
   readonly index: number;
-  readonly knobs: ReplicaKnobs;
-  readonly pool: Piscina<ReplicaTask, unknown>;
+  /** Configured knobs; `knobs` is their rotation for the current generation. */
+  readonly baseKnobs: ReplicaKnobs;
+  knobs: ReplicaKnobs;
+  pool: Piscina<ReplicaTask, unknown>;
+  /** state === 'voting'. */
   alive: boolean;
+  state: ReplicaState;
+  generation: number;
   rounds: number;
   lastRoundMs: number;
   selfCheckFailures: number;
   auditMismatches: number;
   fault: ReplicaFault | null;
+  /** Last round result: its round and whole-RIB digest (re-sync checks, donor choice). */
+  lastRound: number;
+  lastDigest: number;
+  /** Round whose input it last failed on (poison: a second failure on the same routes). */
+  lastFailRound: number | null;
+  /** syncing: what it was re-synced from, when, and whether a join is queued. */
+  sync: { donor: number; startedAt: number; replay: RoundUpdate[]; joinQueued: boolean; replayed: boolean } | null;
 }
 
 const WORKER = fileURLToPath(new URL('../../workers/decision.js', import.meta.url));
+/** Rounds whose input (and majority digest) is kept for poison bisection and re-sync checks. */
+const INPUTS_KEPT = 16;
+const DIGESTS_KEPT = 256;
+/** Re-sync messages are encoded for the standard size (RFC 4271 §4): every session accepts them. */
+const RESYNC_MESSAGE_LENGTH = 4096;
+
+function newPool(knobs: ReplicaKnobs): Piscina<ReplicaTask, unknown> {
+  return new Piscina<ReplicaTask, unknown>({
+    filename: WORKER,
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: 2 ** 31 - 1,
+    concurrentTasksPerWorker: 1,
+    atomics: 'async',
+    ...(knobs.layout?.resourceLimits ? { resourceLimits: { ...knobs.layout.resourceLimits } } : {}),
+  });
+}
+
+/**
+ * Rotated diversity for a restarted replica (generation g ≥ 1): the next decision implementation, a new
+ * order seed (and tie-break seed when set), the other scan order — so the input that triggered a bug is
+ * less likely to trigger it again (an implementation-specific bug, fault `onlyImpl`, is gone).
+ */
+export function rotateKnobs(k: ReplicaKnobs, g: number): ReplicaKnobs {
+  if (g === 0) return k;
+  const impl = IMPL_NAMES[(IMPL_NAMES.indexOf(k.impl ?? 'a') + g) % IMPL_NAMES.length];
+  const layout = { ...(k.layout ?? {}), reverseScan: g % 2 === 1 ? !(k.layout?.reverseScan ?? false) : (k.layout?.reverseScan ?? false) };
+  return {
+    ...k,
+    impl,
+    orderSeed: ((k.orderSeed ?? 0) + Math.imul(g, 0x9e3779b1)) >>> 0,
+    ...(k.tiebreakSeed !== undefined ? { tiebreakSeed: (k.tiebreakSeed + Math.imul(g, 0x85ebca6b)) >>> 0 } : {}),
+    layout,
+  };
+}
+
+/** Agreeing replicas the mode needs for a decision among `members` non-retired replicas (status; see Voter.quorum). */
+export function quorumNeeded(mode: VotingMode, members: number, k: number): number {
+  switch (mode) {
+    case 'master':
+      return Math.min(1, members);
+    case 'k-of-n':
+      return Math.min(k, members);
+    case 'consensus':
+      return Math.min(2, members);
+    default:
+      return Math.floor(members / 2) + 1;
+  }
+}
+
+const noop = (): void => undefined;
 
 /** Minimum number of replicas covering every prefix that a mode needs. */
 export function requiredCoverage(mode: VotingMode, n: number, k: number): number {
@@ -111,6 +185,22 @@ export class ReplicaSet {
   private pending: VotedDelta[] = [];
   /** Every round settled (all replicas answered or were declared faulty). */
   private settledChain: Promise<unknown> = Promise.resolve();
+  private readonly log: ControllerLogger;
+  private readonly ctl: ReplicaController;
+  /** Peers as of the last posted round (re-sync and bisection add them first, with their policies). */
+  private readonly peers = new Map<number, PeerConfig>();
+  /** Recent rounds' inputs (poison bisection). */
+  private readonly inputs = new Map<number, SharedArrayBuffer>();
+  /** Per closed round: the whole-RIB digest a strict majority of the answering full-coverage replicas reported. */
+  private readonly majorityDigest = new Map<number, number>();
+  private lastClosedRound = -1;
+  /** Round → replicas that crashed or hung on its input; rounds already bisected. */
+  private readonly roundFailures = new Map<number, Set<number>>();
+  private readonly bisected = new Set<number>();
+  /** Quarantined UPDATEs: `${peerId}:${hex}` → their treat-as-withdraw replacement. */
+  private readonly quarantined = new Map<string, { entry: QuarantineEntry; withdrawal: Uint8Array }>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private degradedReason: string | null = null;
 
   constructor(private readonly opts: ReplicaSetOptions) {
     const n = opts.replicas.length;
@@ -128,25 +218,27 @@ export class ReplicaSet {
     }
     this.direct = n === 1;
     this.voter = new Voter(opts.mode, k, coverage);
+    this.log = opts.logger ?? SILENT;
+    this.ctl = new ReplicaController(n, opts.controller ?? {}, this.log);
     this.replicas = opts.replicas.map((knobs, index) => ({
       index,
+      baseKnobs: knobs,
       knobs,
-      pool: new Piscina<ReplicaTask, unknown>({
-        filename: WORKER,
-        minThreads: 1,
-        maxThreads: 1,
-        idleTimeout: 2 ** 31 - 1,
-        concurrentTasksPerWorker: 1,
-        atomics: 'async',
-        ...(knobs.layout?.resourceLimits ? { resourceLimits: { ...knobs.layout.resourceLimits } } : {}),
-      }),
+      pool: newPool(knobs),
       alive: true,
+      state: 'voting' as ReplicaState,
+      generation: 0,
       rounds: 0,
       lastRoundMs: 0,
       selfCheckFailures: 0,
       auditMismatches: 0,
       fault: null,
+      lastRound: -1,
+      lastDigest: 0,
+      lastFailRound: null,
+      sync: null,
     }));
+    this.majorityDigest.set(-1, 0);
   }
 
   async start(): Promise<void> {
@@ -158,19 +250,28 @@ export class ReplicaSet {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     await Promise.allSettled(this.replicas.map((r) => r.pool.destroy()));
   }
 
   addPeer(peer: PeerConfig): Promise<VotedDelta> {
-    return this.submit(() => ({ kind: 'add-peer', round: this.round++, peer }));
+    return this.submit(() => {
+      this.peers.set(peer.id, peer);
+      return { kind: 'add-peer', round: this.round++, peer };
+    });
   }
 
   removePeer(peerId: number): Promise<VotedDelta> {
-    return this.submit(() => ({ kind: 'remove-peer', round: this.round++, peerId }));
+    return this.submit(() => {
+      this.peers.delete(peerId);
+      return { kind: 'remove-peer', round: this.round++, peerId };
+    });
   }
 
   applyRound(updates: readonly RoundUpdate[]): Promise<VotedDelta> {
     if (updates.length > this.opts.maxRoundUpdates) return Promise.reject(new RangeError(`round of ${updates.length} UPDATEs exceeds maxRoundUpdates ${this.opts.maxRoundUpdates}`));
+    if (this.quarantined.size > 0) updates = this.screen(updates);
     const input = writeRound(updates); // copy once, before queueing (the caller may reuse its buffers)
     return this.submit(() => ({ kind: 'updates', round: this.round++, input }));
   }
@@ -202,7 +303,18 @@ export class ReplicaSet {
       selfCheckFailures: r.selfCheckFailures,
       auditMismatches: r.auditMismatches,
       fault: r.fault?.kind ?? null,
+      state: r.state,
+      generation: r.generation,
     }));
+  }
+
+  /** The controller's view: states, verdicts and restarts by cause, retired replicas, quarantine, degradation. */
+  controllerStatus(): ControllerStatus {
+    return this.ctl.status(this.replicas, this.quorum(), this.replicas.length);
+  }
+
+  private quorum(): number {
+    return quorumNeeded(this.opts.mode, this.replicas.filter((r) => r.state !== 'retired').length, this.opts.k ?? 0);
   }
 
   /** Recorded disagreements (bounded), for the controller and the API. */
@@ -256,17 +368,328 @@ export class ReplicaSet {
     return { ...res.delta, round: task.round, noQuorum: [], inputErrors: res.inputErrors };
   }
 
-  private fail(r: Replica, kind: ReplicaFaultKind, round: number, cause?: unknown): void {
+  /**
+   * A voting replica is judged faulty: out of the vote at once, its thread terminated (a hung one too:
+   * Piscina's destroy terminates the worker), the verdict logged and counted, a restart planned.
+   */
+  private fail(r: Replica, kind: VerdictCause, round: number, cause?: unknown, evidence?: string): void {
     if (!r.alive) return;
     r.alive = false;
-    r.fault = new ReplicaFault(`replica ${r.index}: ${kind} in round ${round}${cause instanceof Error ? `: ${cause.message}` : ''}`, kind, r.index, round, { cause });
-    void r.pool.destroy().catch(() => undefined);
+    const why = evidence ?? (cause instanceof Error ? cause.message : kind === 'hang' ? `no answer within the round deadline of ${this.opts.roundDeadlineMs} ms` : kind);
+    r.fault = new ReplicaFault(`replica ${r.index}: ${kind} in round ${round}: ${why}`, kind, r.index, round, { cause });
+    void r.pool.destroy().catch(noop);
+    this.ctl.verdict(r.index, r.generation, kind, round, why);
+    if (this.direct) return;
+    if (kind === 'crash' || kind === 'hang') {
+      r.lastFailRound = round;
+      let s = this.roundFailures.get(round);
+      if (s === undefined) this.roundFailures.set(round, (s = new Set()));
+      s.add(r.index);
+      // Poison input: the same round crashed or hung two replicas — isolate the UPDATE before anything replays it.
+      if (s.size === 2) this.enqueue(() => this.isolatePoison(round, r.knobs));
+    }
+    this.planRestart(r, kind);
+  }
+
+  private planRestart(r: Replica, kind: VerdictCause): void {
+    const delay = this.ctl.planRestart(r.index);
+    if (delay === null) {
+      r.state = 'retired';
+      r.alive = false;
+      if (this.ctl.restartEnabled) this.log.error({ replica: r.index, restarts: this.ctl.restartsOf(r.index), cause: kind }, `replica ${r.index} retired: failed again after ${this.ctl.restartsOf(r.index)} restart(s)`);
+      this.checkDegraded();
+      return;
+    }
+    r.state = 'restarting';
+    this.checkDegraded();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(() => this.restart(r, kind));
+    }, delay);
+    this.timers.add(t);
+  }
+
+  private checkDegraded(): void {
+    const st = this.controllerStatus();
+    if (st.degradedReason === this.degradedReason) return;
+    this.degradedReason = st.degradedReason;
+    if (st.degradedReason !== null) this.log.warn({ voting: st.voting, quorum: st.quorum, retired: st.retired }, `replica set degraded: ${st.degradedReason}`);
+    else this.log.info({ voting: st.voting }, 'replica set back to full strength');
+  }
+
+  /** Run a controller operation between rounds (after everything queued before it). */
+  private enqueue(op: () => Promise<void>): void {
+    if (this.closed) return;
+    const run = this.chain.catch(noop).then(async () => {
+      if (this.closed) return;
+      try {
+        await op();
+      } catch (e) {
+        this.log.error({ err: e }, 'replica controller operation failed');
+      }
+    });
+    this.chain = run;
+  }
+
+  /** A delta produced outside the caller's rounds (quarantine withdrawal, re-vote after a join). */
+  private emit(d: VotedDelta): void {
+    if (d.locRib.length === 0 && d.out.size === 0 && d.noQuorum.length === 0) return;
+    if (this.opts.onCorrection) this.opts.onCorrection(d);
+    else this.pending.push(d);
+  }
+
+  // ── recovery: restart, re-sync, join ────────────────────────────────────────────────────────────────
+
+  /**
+   * Restart a failed replica with rotated diversity and re-sync it: a healthy replica's Adj-RIB-In (per
+   * peer, peers first with their policies) replayed as UPDATEs — the routes advertised now, never history.
+   * Runs between rounds; only the donor's dump holds the rounds back, the replay runs while rounds go on
+   * (the new replica follows every round without voting until its digest matches the majority's).
+   */
+  private async restart(r: Replica, cause: VerdictCause): Promise<void> {
+    if (this.closed || r.state !== 'restarting') return;
+    await this.settledChain.catch(noop);
+    const last = this.lastClosedRound;
+    const target = this.majorityDigest.get(last);
+    const full = (x: Replica): boolean => x.knobs.prefixes === undefined;
+    const donors = this.replicas.filter((x) => x.alive && (full(x) || JSON.stringify(x.knobs.prefixes) === JSON.stringify(r.baseKnobs.prefixes)));
+    donors.sort((a, b) => Number(b.lastDigest === target && full(b)) - Number(a.lastDigest === target && full(a)) || this.voter.divergent[a.index].size - this.voter.divergent[b.index].size);
+    const donor = donors[0];
+    if (donor === undefined) {
+      this.log.warn({ replica: r.index }, 'no healthy replica to re-sync from: restart postponed');
+      this.planRestartLater(r, cause);
+      return;
+    }
+    const startedAt = performance.now();
+    let dump: DumpAdjRibInResult;
+    try {
+      dump = (await donor.pool.run({ kind: 'dump-adj-rib-in', maxMessageLength: RESYNC_MESSAGE_LENGTH })) as DumpAdjRibInResult;
+    } catch (e) {
+      this.fail(donor, 'crash', -1, e, `while dumping its Adj-RIB-In for a re-sync: ${(e as Error).message}`);
+      this.planRestartLater(r, cause);
+      return;
+    }
+    this.ctl.restarted(r.index, cause);
+    r.generation++;
+    r.knobs = rotateKnobs(r.baseKnobs, r.generation);
+    r.pool = newPool(r.knobs);
+    r.rounds = 0;
+    const replay = dump.peers.flatMap((p) => p.messages.map((message) => ({ peerId: p.peerId, message })));
+    r.sync = { donor: donor.index, startedAt, replay, joinQueued: false, replayed: false };
+    r.state = 'syncing';
+    this.log.info({ replica: r.index, generation: r.generation, donor: donor.index, messages: replay.length, knobs: { impl: r.knobs.impl, orderSeed: r.knobs.orderSeed } }, `replica ${r.index} restarted (${cause}); re-syncing from replica ${donor.index}`);
+    const gen = r.generation;
+    this.follow(r, gen, { kind: 'init', replica: r.index, engine: this.opts.engine, knobs: r.knobs, direct: false });
+    for (const peer of this.peers.values()) this.follow(r, gen, { kind: 'add-peer', round: -1, peer });
+    const chunk = this.opts.maxRoundUpdates;
+    if (replay.length === 0) this.follow(r, gen, { kind: 'updates', round: -1, input: writeRound([]) }, last);
+    for (let i = 0; i < replay.length; i += chunk) this.follow(r, gen, { kind: 'updates', round: -1, input: writeRound(replay.slice(i, i + chunk)) }, i + chunk >= replay.length ? last : undefined);
+    this.checkDegraded();
+  }
+
+  private planRestartLater(r: Replica, cause: VerdictCause): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.enqueue(() => this.restart(r, cause));
+    }, this.ctl.backoffMs);
+    this.timers.add(t);
+  }
+
+  /**
+   * Post a task to a re-syncing replica (FIFO behind its earlier ones). `asRound`: the result stands for
+   * that voted round (the last replay chunk: the state of the last closed round; a followed round: itself).
+   */
+  private follow(r: Replica, gen: number, task: ReplicaTask, asRound?: number): void {
+    const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${this.opts.roundDeadlineMs} ms`), this.opts.roundDeadlineMs);
+    this.timers.add(deadline);
+    r.pool.run(task).then(
+      (res) => {
+        clearTimeout(deadline);
+        this.timers.delete(deadline);
+        if (r.generation !== gen || r.state !== 'syncing') return;
+        if (asRound === undefined || res === null) return;
+        const rr = res as RoundResult;
+        if (this.ctl.heap(r.index, rr.heapUsedBytes)) {
+          this.syncFailed(r, gen, 'leak', `heap ${(rr.heapUsedBytes / 1048576).toFixed(1)} MB above the limit while re-syncing`);
+          return;
+        }
+        if (task.kind === 'updates' && task.round === -1) r.sync!.replayed = true;
+        r.lastRound = asRound;
+        r.lastDigest = rr.ribDigest;
+        this.checkFollower(r);
+      },
+      (e: unknown) => {
+        clearTimeout(deadline);
+        this.timers.delete(deadline);
+        this.syncFailed(r, gen, 'crash', (e as Error)?.message ?? String(e));
+      },
+    );
+  }
+
+  /** A re-syncing replica whose digest for a closed round is known: join when it matches the majority's. */
+  private checkFollower(r: Replica): void {
+    if (r.state !== 'syncing' || r.sync === null || !r.sync.replayed) return;
+    const partial = r.knobs.prefixes !== undefined;
+    const want = this.majorityDigest.get(r.lastRound);
+    if (want === undefined && !partial) return; // that round had no majority digest: wait for the next one
+    if (!partial && want !== r.lastDigest) {
+      this.syncFailed(r, r.generation, 'wrong', `after re-sync its whole-RIB digest for round ${r.lastRound} differs from the majority's`);
+      return;
+    }
+    if (!r.sync.joinQueued) {
+      r.sync.joinQueued = true;
+      this.enqueue(() => this.join(r, r.generation));
+    }
+  }
+
+  /** Between rounds: the re-synced replica enters the vote; a re-vote round settles what had no quorum. */
+  private async join(r: Replica, gen: number): Promise<void> {
+    await this.settledChain.catch(noop);
+    if (r.state !== 'syncing' || r.generation !== gen || r.sync === null) return;
+    r.sync.joinQueued = false;
+    if (r.lastRound !== this.lastClosedRound) return; // still catching up: the next followed round retries
+    const partial = r.knobs.prefixes !== undefined;
+    if (!partial && this.majorityDigest.get(r.lastRound) !== r.lastDigest) return;
+    // Its state is a copy of a majority replica's: so is its divergence from the voted state.
+    const twin = this.replicas.find((x) => x.alive && x.lastDigest === r.lastDigest && x.knobs.prefixes === undefined) ?? this.replicas[r.sync.donor];
+    this.voter.divergent[r.index] = new Map(this.voter.divergent[twin.index]);
+    const ms = performance.now() - r.sync.startedAt;
+    this.ctl.resyncs.completed++;
+    this.ctl.resyncs.lastMs = Math.round(ms);
+    r.sync = null;
+    r.state = 'voting';
+    r.alive = true;
+    this.log.info({ replica: r.index, generation: r.generation, ms: Math.round(ms), digest: r.lastDigest }, `replica ${r.index} re-synced (digest matches the majority): back in the vote`);
+    this.checkDegraded();
+    this.emit(await this.runVoted({ kind: 'updates', round: this.round++, input: writeRound([]) }));
+  }
+
+  /** A restarting replica failed again while re-syncing. */
+  private syncFailed(r: Replica, gen: number, kind: VerdictCause, evidence: string): void {
+    if (r.generation !== gen || r.state !== 'syncing') return;
+    this.ctl.resyncs.failed++;
+    const replay = r.sync?.replay ?? [];
+    r.sync = null;
+    void r.pool.destroy().catch(noop);
+    this.ctl.verdict(r.index, r.generation, kind, -1, `during re-sync: ${evidence}`);
+    r.fault = new ReplicaFault(`replica ${r.index}: ${kind} during re-sync: ${evidence}`, kind, r.index, -1);
+    if (kind === 'crash' || kind === 'hang') {
+      // The routes it crashed on came from the input it first failed on: a second failure — isolate it.
+      const first = r.lastFailRound;
+      if (first !== null && this.inputs.has(first) && !this.bisected.has(first)) this.enqueue(() => this.isolatePoison(first, r.knobs));
+      else if (replay.length > 0) this.enqueue(() => this.isolatePoisonIn(-1, replay, r.knobs));
+    }
+    this.planRestart(r, kind);
+  }
+
+  // ── poison input ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Replace quarantined UPDATEs by their withdrawal (treat-as-withdraw). */
+  private screen(updates: readonly RoundUpdate[]): RoundUpdate[] {
+    return updates.map((u) => {
+      const q = this.quarantined.get(`${u.peerId}:${Buffer.from(u.message).toString('hex')}`);
+      if (q === undefined) return u;
+      q.entry.hits++;
+      this.log.warn({ peerId: u.peerId, prefixes: q.entry.prefixes }, 'quarantined UPDATE received again: treated as withdraw');
+      return { peerId: u.peerId, message: q.withdrawal };
+    });
+  }
+
+  private async isolatePoison(round: number, knobs: ReplicaKnobs): Promise<void> {
+    if (this.bisected.has(round)) return;
+    const sab = this.inputs.get(round);
+    if (sab === undefined) return;
+    const input = new RoundInput(sab);
+    const updates: RoundUpdate[] = [];
+    for (let i = 0; i < input.count; i++) updates.push({ peerId: input.peerId(i), message: input.message(i).slice() });
+    await this.isolatePoisonIn(round, updates, knobs);
+  }
+
+  /**
+   * Bisect an input that crashed or hung replicas twice down to the single UPDATE that does it, in a scratch
+   * replica with the failing replica's knobs (peers first); quarantine it: log its bytes, withdraw its NLRI
+   * from every replica (a round), replace it by that withdrawal whenever it comes again.
+   */
+  private async isolatePoisonIn(round: number, updates: RoundUpdate[], knobs: ReplicaKnobs): Promise<void> {
+    if (round >= 0) this.bisected.add(round);
+    if (updates.length === 0) return;
+    await this.settledChain.catch(noop);
+    const peers = [...this.peers.values()];
+    let pool: Piscina<ReplicaTask, unknown> | null = null;
+    let probes = 0;
+    const probe = async (idx: readonly number[]): Promise<ProbeOutcome> => {
+      probes++;
+      pool ??= newPool(knobs);
+      const p = pool;
+      const run = (async () => {
+        await p.run({ kind: 'init', replica: -1, engine: this.opts.engine, knobs, direct: false });
+        for (const peer of peers) await p.run({ kind: 'add-peer', round: -2, peer });
+        await p.run({ kind: 'updates', round: -2, input: writeRound(idx.map((i) => updates[i])) });
+      })();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<'hang'>((res) => (timer = setTimeout(() => res('hang'), this.opts.roundDeadlineMs)));
+      try {
+        const got = await Promise.race([run.then(() => 'ok' as const), timeout]);
+        if (got === 'ok') return { faulty: false };
+        pool = null;
+        void p.destroy().catch(noop);
+        run.catch(noop);
+        return { faulty: true, reason: `hang: no answer within ${this.opts.roundDeadlineMs} ms` };
+      } catch (e) {
+        return { faulty: true, reason: `crash: ${(e as Error)?.message ?? String(e)}` };
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const t0 = performance.now();
+    let found: { index: number; reason: string } | null = null;
+    try {
+      // An empty input that fails too is not about the input (e.g. crash after R rounds).
+      found = (await probe([])).faulty ? null : await bisectPoison(updates.length, probe);
+    } finally {
+      if (pool !== null) void (pool as Piscina<ReplicaTask, unknown>).destroy().catch(noop);
+    }
+    if (found === null) {
+      this.ctl.bisectFailures++;
+      this.log.warn({ round, updates: updates.length, probes }, 'poison bisection: no single UPDATE reproduces the failure (state-dependent): nothing quarantined');
+      return;
+    }
+    const u = updates[found.index];
+    const peer = this.peers.get(u.peerId);
+    if (peer === undefined) return;
+    let keys: PrefixKey[] = [];
+    let ids: number[] | null = null;
+    try {
+      const m = decodeUpdate(u.message.subarray(19), peer.codec);
+      const pairs: [PrefixKey, number][] = [];
+      const add = (ks: readonly PrefixKey[], is: readonly number[] | undefined): void => ks.forEach((k, i) => pairs.push([k, is?.[i] ?? 0]));
+      add(m.withdrawn, m.withdrawnPathIds);
+      add(m.nlri, m.nlriPathIds);
+      if (m.mpReach) add(m.mpReach.nlri, m.mpReach.pathIds);
+      if (m.mpUnreach) add(m.mpUnreach.withdrawn, m.mpUnreach.pathIds);
+      keys = pairs.map((x) => x[0]);
+      ids = pairs.map((x) => x[1]);
+    } catch {
+      // Undecodable: the replicas reject it as an input error anyway; quarantine the bytes only.
+    }
+    const hex = Buffer.from(u.message).toString('hex');
+    const entry = this.ctl.addQuarantine({ round, peerId: u.peerId, hex, prefixes: keys.map(formatPrefix), reason: `${found.reason} (isolated in ${probes} probes, ${Math.round(performance.now() - t0)} ms)` });
+    const withdrawal = withdrawalFor(keys, ids, peer.codec);
+    this.quarantined.set(`${u.peerId}:${hex}`, { entry, withdrawal });
+    if (keys.length > 0 && this.replicas.some((r) => r.alive)) this.emit(await this.runVoted({ kind: 'updates', round: this.round++, input: writeRound([{ peerId: u.peerId, message: withdrawal }]) }));
   }
 
   private runVoted(task: RoundTask): Promise<VotedDelta> {
     const live = this.replicas.filter((r) => r.alive);
     if (live.length === 0) return Promise.reject(new ReplicaSetError('no live replica', 'BTRD_ERR_NO_LIVE_REPLICA'));
     const expected = new Set(live.map((r) => r.index));
+    const members = new Set(this.replicas.filter((r) => r.state !== 'retired').map((r) => r.index));
+    if (task.kind === 'updates') {
+      this.inputs.set(task.round, task.input);
+      for (const k of this.inputs.keys()) if (k <= task.round - INPUTS_KEPT) this.inputs.delete(k);
+    }
+    // Re-syncing replicas follow every round (FIFO behind their replay) without voting.
+    for (const r of this.replicas) if (r.state === 'syncing') this.follow(r, r.generation, task, task.round);
     // Results are buffered here and handed to the voter only once the previous round has closed: rounds are
     // voted strictly in order (a round's start state is the previous round's voted state).
     const arrivals = new Map<number, RoundResult>();
@@ -284,7 +707,7 @@ export class ReplicaSet {
       const step = (): void => {
         busy = busy.then(async () => {
           if (closedDone) return;
-          if (rv === null) rv = new RoundVote(task.round, expected, this.voter);
+          if (rv === null) rv = new RoundVote(task.round, expected, this.voter, members);
           for (const [r, res] of arrivals) if (!rv.arrived.has(r) && !faults.has(r)) rv.arrived.set(r, new ResultView(res));
           for (const r of faults) rv.faulty.add(r);
           const fresh = this.voter.decide(rv);
@@ -333,9 +756,17 @@ export class ReplicaSet {
           (res) => {
             const result = res as RoundResult;
             if (faults.has(r.index)) return;
+            if (this.ctl.heap(r.index, result.heapUsedBytes)) {
+              faults.add(r.index);
+              this.fail(r, 'leak', task.round, undefined, `V8 used heap ${(result.heapUsedBytes / 1048576).toFixed(1)} MB above the limit of ${(this.ctl.heapLimitBytes / 1048576).toFixed(0)} MB`);
+              step();
+              return;
+            }
             r.rounds++;
             r.lastRoundMs = result.ms;
             r.selfCheckFailures += result.selfCheckFailures;
+            r.lastRound = task.round;
+            r.lastDigest = result.ribDigest;
             arrivals.set(r.index, result);
             step();
           },
@@ -352,12 +783,33 @@ export class ReplicaSet {
 
   private closeRound(rv: RoundVote): ReturnType<Voter['close']> {
     const report = this.voter.close(rv);
-    // Audit: a full-coverage replica with no known divergence must have the voted whole-RIB digest.
+    // The whole-RIB digest of a strict majority of the answering full-coverage replicas (re-sync target).
+    const digests = new Map<number, number>();
+    let full = 0;
+    for (const [r, v] of rv.arrived) {
+      if (rv.faulty.has(r) || this.replicas[r].knobs.prefixes !== undefined) continue;
+      full++;
+      digests.set(v.result.ribDigest, (digests.get(v.result.ribDigest) ?? 0) + 1);
+    }
+    for (const [d, c] of digests) if (c * 2 > full) this.majorityDigest.set(rv.round, d);
+    for (const k of this.majorityDigest.keys()) if (k <= rv.round - DIGESTS_KEPT) this.majorityDigest.delete(k);
+    this.lastClosedRound = rv.round;
+    for (const k of this.roundFailures.keys()) if (k <= rv.round - INPUTS_KEPT) this.roundFailures.delete(k);
     for (const [r, v] of rv.arrived) {
       const rep = this.replicas[r];
-      if (rv.faulty.has(r) || rep.knobs.prefixes !== undefined) continue;
-      if (this.voter.divergent[r].size === 0 && v.result.ribDigest !== this.voter.ribDigest) rep.auditMismatches++;
+      if (rv.faulty.has(r) || !rep.alive) continue;
+      // Audit: a full-coverage replica with no known divergence must have the voted whole-RIB digest.
+      if (rep.knobs.prefixes === undefined && this.voter.divergent[r].size === 0 && v.result.ribDigest !== this.voter.ribDigest) {
+        rep.auditMismatches++;
+        this.fail(rep, 'wrong', rv.round, undefined, `audit: no known divergence, yet its whole-RIB digest ${v.result.ribDigest} differs from the voted ${this.voter.ribDigest}`);
+        continue;
+      }
+      // wrong: in the minority in ≥ m of its last w voted rounds.
+      if (this.ctl.minority(r, report.minority.has(r))) {
+        this.fail(rep, 'wrong', rv.round, undefined, `in the minority in ${this.ctl.minorityCount(r)} of its last ${this.ctl.w} rounds (threshold ${this.ctl.m}); ${this.voter.divergent[r].size} prefix(es) differ from the voted state`);
+      }
     }
+    for (const r of this.replicas) if (r.state === 'syncing') this.checkFollower(r);
     return report;
   }
 

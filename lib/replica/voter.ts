@@ -99,8 +99,16 @@ export class RoundVote {
   /** Replicas whose start state for a prefix differed from the voted one (their delta is not relative to it). */
   readonly divergentAtStart: Map<PrefixKey, number>[];
 
-  constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter) {
+  /**
+   * `members`: the replicas the quorum is counted over — every non-retired replica, also those down or
+   * re-syncing (controller): a crash of 2 of 3 replicas must not let the survivor decide alone (that is how
+   * a poison UPDATE that crashes most replicas would otherwise get through). Default: `expected`.
+   */
+  readonly members: ReadonlySet<number>;
+
+  constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter, members?: ReadonlySet<number>) {
     this.divergentAtStart = voter.divergent.map((m) => new Map(m));
+    this.members = members ?? expected;
   }
 
   get settled(): boolean {
@@ -119,6 +127,8 @@ export interface CloseReport {
   /** Prefixes overwritten by the audit (restate from `from`). */
   readonly corrections: PrefixDecision[];
   readonly noQuorum: PrefixKey[];
+  /** Answering replicas in the minority on at least one prefix this round (a strict majority disagreed with them). */
+  readonly minority: Set<number>;
   /** New master (master mode) when the old one was in the minority or faulty. */
   readonly failover: number | null;
 }
@@ -159,14 +169,22 @@ export class Voter {
     return rv.live().filter((r) => this.coverage[r].covers(p));
   }
 
-  private quorum(coveringLive: number): number {
+  private coveringMembers(rv: RoundVote, p: PrefixKey | null): number {
+    let n = 0;
+    for (const r of rv.members) if (p === null || this.coverage[r].covers(p)) n++;
+    return n;
+  }
+
+  /** Agreeing answers needed, given the live and the member (non-retired) replicas covering a prefix. */
+  private quorum(coveringLive: number, coveringMembers: number): number {
     switch (this.mode) {
       case 'k-of-n':
-        return Math.min(this.k, coveringLive);
+        return Math.min(this.k, coveringMembers);
       case 'consensus':
-        return coveringLive;
+        // Unanimity of the live ones, and never a single replica while two exist.
+        return Math.max(coveringLive, Math.min(2, coveringMembers));
       default:
-        return Math.floor(coveringLive / 2) + 1;
+        return Math.floor(coveringMembers / 2) + 1;
     }
   }
 
@@ -223,7 +241,7 @@ export class Voter {
       }
       if (this.mode === 'master' && !rv.faulty.has(this.master) && this.coverage[this.master].covers(p)) continue; // wait for the master
       const cov = this.covering(rv, p);
-      const q = this.quorum(cov.length);
+      const q = this.quorum(cov.length, this.coveringMembers(rv, p));
       const groups = new Map<number, number[]>();
       for (const r of cov) {
         if (!rv.arrived.has(r)) continue;
@@ -250,7 +268,7 @@ export class Voter {
     const answered = [...rv.arrived.keys()].filter((r) => !rv.faulty.has(r)).length;
     if (this.mode === 'master') {
       if (!rv.arrived.has(this.master) || rv.faulty.has(this.master)) return false;
-    } else if (answered < this.quorum(rv.live().length)) return false;
+    } else if (answered < this.quorum(rv.live().length, this.coveringMembers(rv, null))) return false;
     for (const p of this.candidates(rv)) if (!rv.decided.has(p)) return false;
     return true;
   }
@@ -262,6 +280,7 @@ export class Voter {
     const noQuorum: PrefixKey[] = [];
     const answered = [...rv.arrived.keys()].filter((r) => !rv.faulty.has(r));
     const agreeWithMajority = new Map<number, number>();
+    const minority = new Set<number>();
     let masterWrong = this.mode === 'master' && rv.faulty.has(this.master);
     for (const p of this.candidates(rv)) {
       const cov = answered.filter((r) => this.coverage[r].covers(p));
@@ -270,15 +289,17 @@ export class Voter {
       for (const v of values) counts.set(v.outcome, (counts.get(v.outcome) ?? 0) + 1);
       let majority: number | null = null;
       for (const [v, c] of counts) if (c * 2 > cov.length) majority = v;
+      if (majority !== null && cov.length >= 2) for (const v of values) if (v.outcome !== majority) minority.add(v.replica);
       if (!rv.decided.has(p)) {
         // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
-        // strict majority of the answering replicas decides and the dissenters are counted; k-of-n without k
-        // agreeing: keep the previous value (no quorum).
-        if (majority !== null && this.mode !== 'k-of-n') {
+        // strict majority of the answering replicas decides — if it is also one of the members — and the
+        // dissenters are counted; k-of-n without k agreeing: keep the previous value (no quorum).
+        const memberMajority = majority !== null && (counts.get(majority) ?? 0) * 2 > this.coveringMembers(rv, p);
+        if (majority !== null && memberMajority && this.mode !== 'k-of-n') {
           this.decideOne(rv, p, majority, cov.filter((r) => this.valueOf(rv, r, p) === majority));
           decided.push(rv.decided.get(p)!);
         }
-        else if (counts.size > 1 || (majority === null && cov.length > 0)) noQuorum.push(p);
+        else if (cov.length > 0) noQuorum.push(p);
       } else if (majority !== null && majority !== rv.decided.get(p)!.value) {
         const from = cov.filter((r) => this.valueOf(rv, r, p) === majority);
         const prev = rv.decided.get(p)!;
@@ -310,6 +331,6 @@ export class Voter {
         this.master = failover;
       }
     }
-    return { decided, corrections, noQuorum, failover };
+    return { decided, corrections, noQuorum, minority, failover };
   }
 }

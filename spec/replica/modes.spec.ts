@@ -50,7 +50,8 @@ interface Run {
 async function run(knobs: ReplicaKnobs[], mode: VotingMode, k?: number, deadline = 30_000): Promise<Run> {
   const deltas: VotedDelta[] = [];
   const model = new Model();
-  const set = new ReplicaSet({ engine: ENGINE, replicas: knobs, mode, k, roundDeadlineMs: deadline, maxRoundUpdates: 100_000, onCorrection: (d) => (deltas.push(d), model.apply(d)) });
+  // Voter-level specs: the controller judges but does not restart (controller.spec covers recovery).
+  const set = new ReplicaSet({ engine: ENGINE, replicas: knobs, mode, k, roundDeadlineMs: deadline, maxRoundUpdates: 100_000, controller: { restart: false }, onCorrection: (d) => (deltas.push(d), model.apply(d)) });
   await set.start();
   for (const f of feeds) {
     const d = await set.addPeer(f.peer);
