@@ -16,7 +16,7 @@ import { BgpSession } from './session/session.js';
 import { SessionManager } from './session/manager.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
-import { ReplicaSet, type VotedDelta } from './replica/replica-set.js';
+import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-set.js';
 import type { ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
@@ -108,6 +108,8 @@ function sessionConfig(config: BtrdConfig, p: PeerConfig): SessionConfig {
     passive: p.passive,
     families: { ipv4: p.families.includes('ipv4-unicast'), ipv6: p.families.includes('ipv6-unicast') },
     addPathReceive: { ipv4: p.addPathReceive && p.families.includes('ipv4-unicast'), ipv6: p.addPathReceive && p.families.includes('ipv6-unicast') },
+    // Replicated: the main thread only frames UPDATEs; the replicas parse them (DESIGN principle 1).
+    rawUpdates: config.replicas > 1,
   };
 }
 
@@ -130,7 +132,8 @@ export class Speaker implements ApiProvider {
    */
   private replicaSet: ReplicaSet | null = null;
   private chain: Promise<void> = Promise.resolve();
-  private pendingRound: { peerId: number; message: Uint8Array }[] = [];
+  /** Received UPDATEs waiting for the next round, with the session they arrived on. */
+  private pendingRound: { peerId: number; message: Uint8Array; session: NegotiatedSession }[] = [];
   private roundScheduled = false;
   private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
@@ -263,13 +266,13 @@ export class Speaker implements ApiProvider {
   /** Queue a received UPDATE for the next round; a round starts when the previous one has been voted. */
   private enqueueRound(rt: PeerRuntime, frame: Frame): void {
     // Copy: the frame is a view into a socket chunk, and the round is written to shared memory later.
-    this.pendingRound.push({ peerId: rt.id, message: frame.message.slice() });
+    this.pendingRound.push({ peerId: rt.id, message: frame.message.slice(), session: rt.established! });
     if (this.roundScheduled) return;
     this.roundScheduled = true;
     this.onReplicas('round', async (set) => {
       while (this.pendingRound.length > 0) {
         const batch = this.pendingRound.splice(0, this.config.replication.maxRoundUpdates);
-        this.dispatchVoted(await set.applyRound(batch));
+        this.dispatchVoted(await set.applyRound(batch), batch);
       }
       this.roundScheduled = false;
       // Max-prefix needs fresh counts after every round; otherwise they are refreshed at most every 250 ms.
@@ -277,10 +280,26 @@ export class Speaker implements ApiProvider {
     });
   }
 
-  private dispatchVoted(d: VotedDelta): void {
+  /** `batch`: the round's entries (input errors name them by index). */
+  private dispatchVoted(d: VotedDelta, batch?: readonly { session: NegotiatedSession }[]): void {
     if (d.noQuorum.length > 0) this.logger.warn({ round: d.round, prefixes: d.noQuorum.length }, 'no quorum for some prefixes: previous voted state kept');
-    for (const e of d.inputErrors) this.logger.warn({ error: e }, 'replicas rejected an UPDATE');
+    for (const e of d.inputErrors) this.onVotedInputError(e, batch?.[e.index]?.session ?? null);
     this.dispatch(d);
+  }
+
+  /** The replicas' voted verdict on a malformed UPDATE (they parse; the main thread only frames). */
+  private onVotedInputError(e: InputError, arrivedOn: NegotiatedSession | null): void {
+    const rt = this.byId(e.peerId);
+    const peer = rt?.config.name ?? `#${e.peerId}`;
+    if (e.kind !== 'session-reset') {
+      this.logger.warn({ peer, kind: e.kind, issues: e.message }, e.kind === 'unknown-peer' ? 'replicas got an UPDATE of an unknown peer' : 'RFC 7606 error handling applied');
+      return;
+    }
+    this.logger.error({ peer, code: e.code, subcode: e.subcode, error: e.message }, 'malformed UPDATE (voted by the replicas): resetting the session');
+    // Nothing more from this session is processed (RFC 4271 §6): drop its queued input.
+    this.pendingRound = this.pendingRound.filter((x) => x.peerId !== e.peerId || x.session !== arrivedOn);
+    // Only the session the UPDATE arrived on: it may have gone down and come back while the round was voted.
+    if (rt?.established && rt.established === arrivedOn) rt.session.shutdownWithNotification(e.code, e.subcode, e.data ?? new Uint8Array(0));
   }
 
   private async refreshReplicaCounts(force: boolean): Promise<void> {
@@ -301,6 +320,9 @@ export class Speaker implements ApiProvider {
     this.peers.set(p.name, rt);
     session.on('established', (n) => this.guard(rt, () => this.onEstablished(rt, n)));
     session.on('update', (u, frame) => this.guard(rt, () => this.onUpdate(rt, u, frame)));
+    session.on('raw-update', (frame) => this.guard(rt, () => {
+      if (rt.established) this.enqueueRound(rt, frame);
+    }));
     session.on('end-of-rib', (afi, safi) => log.info({ afi, safi }, 'End-of-RIB received'));
     session.on('route-refresh', (afi, safi) => this.guard(rt, () => this.onRouteRefresh(rt, afi, safi)));
     session.on('down', (reason, detail) => this.guard(rt, () => this.onDown(rt, reason, detail)));

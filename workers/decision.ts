@@ -32,6 +32,8 @@ interface ReplicaState {
   readonly engine: ReplicaEngine;
   readonly coverage: PrefixCoverage;
   readonly codecs: Map<number, CodecContext>;
+  /** Peers whose input hit a session-reset error: their later entries are skipped until removed/re-added. */
+  readonly resetPeers: Set<number>;
   /** Mirror of every Adj-RIB-Out (references to the engine's attribute objects). */
   readonly out: Map<number, Map<PrefixKey, PathAttributes>>;
   /** Per prefix: reported Loc-RIB digest and export XOR. */
@@ -76,6 +78,7 @@ function init(t: InitTask): null {
     engine: IMPLS[impl](opts),
     coverage: new PrefixCoverage(t.knobs.prefixes),
     codecs: new Map(),
+    resetPeers: new Set(),
     out: new Map(),
     loc: new Map(),
     exp: new Map(),
@@ -208,20 +211,27 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
       const peerId = input.peerId(i);
       const codec = s.codecs.get(peerId);
       if (codec === undefined) {
-        inputErrors.push({ index: i, peerId, code: 0, subcode: 0, message: `unknown peer ${peerId}` });
+        inputErrors.push({ index: i, peerId, kind: 'unknown-peer', code: 0, subcode: 0, message: `unknown peer ${peerId}` });
         continue;
       }
+      // RFC 4271 §6: after a session-reset error nothing more from this session is processed.
+      if (s.resetPeers.has(peerId)) continue;
       let u: UpdateMessage;
       const body = input.message(i).subarray(19);
       s.faults.onRaw(body); // outside the try: an injected parser crash is uncaught, like a real one
       try {
         u = decodeUpdate(body, codec);
       } catch (e) {
-        const n = (e as { notification?: { code: number; subcode: number } }).notification;
-        inputErrors.push({ index: i, peerId, code: n?.code ?? 0, subcode: n?.subcode ?? 0, message: (e as Error).message });
+        const n = (e as { notification?: { code: number; subcode: number; data?: Uint8Array } }).notification;
+        // A throw without a notification is a parser bug: still a session reset (RFC 4271 §6.3 subcode 1, Malformed Attribute List).
+        inputErrors.push({ index: i, peerId, kind: 'session-reset', code: n?.code ?? 3, subcode: n?.subcode ?? 1, ...(n?.data && n.data.length > 0 ? { data: n.data.slice() } : {}), message: (e as Error).message });
+        s.resetPeers.add(peerId);
         continue;
       }
       s.faults.onParsed(u);
+      if (u.treatment === 'treat-as-withdraw' || u.treatment === 'attribute-discard') {
+        inputErrors.push({ index: i, peerId, kind: u.treatment, code: 0, subcode: 0, message: u.issues.map((x) => x.reason).join('; ') });
+      }
       if (!s.coverage.all) u = filterUpdate(u, s.coverage);
       acc.add(s.engine.applyUpdate(peerId, u));
       s.faults.onApplied(j);
@@ -229,10 +239,12 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
     }
   } else if (t.kind === 'add-peer') {
     s.codecs.set(t.peer.id, t.peer.codec);
+    s.resetPeers.delete(t.peer.id);
     acc.add(s.engine.addPeer(t.peer));
   } else {
     acc.add(s.engine.removePeer(t.peerId));
     s.codecs.delete(t.peerId);
+    s.resetPeers.delete(t.peerId);
     acc.removedPeers.add(t.peerId);
   }
 

@@ -124,13 +124,21 @@ export type RoundTask = UpdatesTask | AddPeerTask | RemovePeerTask;
 export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask;
 
 // ── results (replica → main) ───────────────────────────────────────────────────────────────────────────
-/** An input the replica's parser rejected as a session reset (RFC 7606 §3 / RFC 4271 §6.3); skipped. */
+/**
+ * What the replica's parser found wrong with a round entry. `session-reset` (RFC 7606 §3 / RFC 4271 §6.3):
+ * the entry was skipped, and so is every later entry of that peer until it is removed or re-added (the
+ * session is going down); the voted error makes the speaker send NOTIFICATION code/subcode/data.
+ * `treat-as-withdraw` / `attribute-discard`: applied (RFC 7606 §2), reported for the log.
+ * `unknown-peer`: an entry for a peer the replica does not know (a speaker bug), skipped.
+ */
 export interface InputError {
   /** Entry index in the round. */
   readonly index: number;
   readonly peerId: number;
+  readonly kind: 'session-reset' | 'treat-as-withdraw' | 'attribute-discard' | 'unknown-peer';
   readonly code: number;
   readonly subcode: number;
+  readonly data?: Uint8Array;
   readonly message: string;
 }
 

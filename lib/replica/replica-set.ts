@@ -719,17 +719,17 @@ export class ReplicaSet {
               clearTimeout(timer);
               const report = this.closeRound(rv);
               settledResolve();
-              resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum));
+              resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum, true));
               return;
             }
-            resolve(await this.buildDelta(rv, emitted, [], []));
+            resolve(await this.buildDelta(rv, emitted, [], [], true));
           } else if (resolved && rv.settled) {
             closedDone = true;
             clearTimeout(timer);
             const report = this.closeRound(rv);
             const late = [...fresh, ...report.decided].filter((d) => d.previous !== d.value);
             if (report.corrections.length > 0 || late.length > 0) {
-              const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum);
+              const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum, false);
               if (this.opts.onCorrection) this.opts.onCorrection(d);
               else this.pending.push(d);
             }
@@ -823,7 +823,8 @@ export class ReplicaSet {
 
   // ── emission ────────────────────────────────────────────────────────────────────────────────────────
 
-  private async buildDelta(rv: RoundVote, decisions: readonly PrefixDecision[], corrections: readonly PrefixDecision[], noQuorum: PrefixKey[]): Promise<VotedDelta> {
+  /** `withInputErrors`: the round's resolving delta carries its voted input errors (corrections do not repeat them). */
+  private async buildDelta(rv: RoundVote, decisions: readonly PrefixDecision[], corrections: readonly PrefixDecision[], noQuorum: PrefixKey[], withInputErrors: boolean): Promise<VotedDelta> {
     const delta: VotedDelta = { locRib: [], out: new Map(), round: rv.round, noQuorum, inputErrors: [] };
     const restate = new Map<number, PrefixKey[]>();
     const relative: PrefixDecision[] = [];
@@ -877,8 +878,7 @@ export class ReplicaSet {
         for (const e of got.exports) setOut(delta, e.peerId, p, e.attrs[i]);
       });
     }));
-    const first = [...rv.arrived].find(([r]) => !rv.faulty.has(r));
-    if (first !== undefined) delta.inputErrors.push(...first[1].result.inputErrors);
+    if (withInputErrors) delta.inputErrors.push(...votedInputErrors(rv));
     return delta;
   }
 
@@ -888,6 +888,27 @@ export class ReplicaSet {
     if (s === undefined) need.set(replica, (s = new Set()));
     s.add(digest);
   }
+}
+
+/**
+ * Input errors are voted like routes: an error (same entry, kind, code, subcode) counts when a strict
+ * majority of the replicas that have answered report it — a replica whose parser is buggy cannot reset a
+ * session alone, nor hide a malformed UPDATE alone. In master mode the round resolves on the master's
+ * answer, which then is that majority.
+ */
+function votedInputErrors(rv: RoundVote): InputError[] {
+  const live = [...rv.arrived].filter(([r]) => !rv.faulty.has(r));
+  const tally = new Map<string, { error: InputError; votes: number }>();
+  for (const [, view] of live) {
+    for (const e of view.result.inputErrors) {
+      const key = `${e.index}/${e.kind}/${e.code}/${e.subcode}`;
+      const t = tally.get(key);
+      if (t === undefined) tally.set(key, { error: e, votes: 1 });
+      else t.votes++;
+    }
+  }
+  const need = Math.floor(live.length / 2) + 1;
+  return [...tally.values()].filter((t) => t.votes >= need).map((t) => t.error).sort((a, b) => a.index - b.index);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -18,7 +18,7 @@ import { decodeOpen, encodeOpen, type OpenMessage } from '../wire/open.js';
 import { encodeKeepalive } from '../wire/keepalive.js';
 import { decodeRouteRefresh, encodeRouteRefresh, isIgnoredRouteRefresh, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import type { UpdateMessage } from '../wire/types.js';
-import { decodeUpdate, encodeEndOfRib, endOfRibFamily } from '../wire/update.js';
+import { decodeUpdate, encodeEndOfRib, endOfRibFamily, endOfRibFamilyRaw } from '../wire/update.js';
 import { BgpConnection, type ConnectionHandlers } from './connection.js';
 import { resolveCollision, type ConnectionDirection } from './collision.js';
 import { SessionStateError } from './errors.js';
@@ -44,6 +44,8 @@ export interface SessionEvents {
   state: [from: FsmState, to: FsmState, reason: string];
   established: [negotiated: NegotiatedSession];
   update: [update: UpdateMessage, frame: Frame];
+  /** rawUpdates: an UPDATE (not End-of-RIB), unparsed; `frame` is only valid during the call. */
+  'raw-update': [frame: Frame];
   'end-of-rib': [afi: number, safi: number];
   'route-refresh': [afi: number, safi: number, subtype: number];
   down: [reason: string, detail: SessionDownDetail];
@@ -53,6 +55,7 @@ export interface SessionEvents {
 /** What an event being dispatched carries for the actions that need it. */
 type EventContext =
   | { kind: 'update'; update: UpdateMessage; frame: Frame }
+  | { kind: 'raw-update'; frame: Frame }
   | { kind: 'route-refresh'; routeRefresh: RouteRefreshMessage }
   | { kind: 'none' };
 
@@ -284,6 +287,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
         return;
       case 'deliver-update':
         if (ctx.kind === 'update') this.deliverUpdate(ctx.update, ctx.frame);
+        else if (ctx.kind === 'raw-update') this.deliverRawUpdate(ctx.frame);
         return;
       case 'deliver-route-refresh':
         if (ctx.kind === 'route-refresh') this.emit('route-refresh', ctx.routeRefresh.afi, ctx.routeRefresh.safi, ctx.routeRefresh.subtype);
@@ -520,6 +524,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private onUpdate(frame: Frame): void {
     const n = this.current;
     if (this.fsmState !== 'Established' || !n) return this.dispatch({ type: 'UpdateMsg' }); // FSM error
+    if (this.config.rawUpdates) return this.dispatch({ type: 'UpdateMsg' }, { kind: 'raw-update', frame });
     let update: UpdateMessage;
     try {
       update = decodeUpdate(frame.body, n.codec);
@@ -534,6 +539,12 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const eor = endOfRibFamily(update);
     if (eor) this.emit('end-of-rib', eor.afi, eor.safi);
     else this.emit('update', update, frame);
+  }
+
+  private deliverRawUpdate(frame: Frame): void {
+    const eor = endOfRibFamilyRaw(frame.body);
+    if (eor) this.emit('end-of-rib', eor.afi, eor.safi);
+    else this.emit('raw-update', frame);
   }
 
   private onRouteRefresh(frame: Frame): void {

@@ -39,6 +39,12 @@ export interface SessionConfig {
   addPathReceive: { ipv4: boolean; ipv6: boolean };
   /** RFC 8654 (default true). */
   extendedMessage?: boolean;
+  /**
+   * Do not parse UPDATEs: emit 'raw-update' with the framed bytes (End-of-RIB is still recognised from the
+   * bytes). Replicated mode: the replicas parse and classify errors, the main thread only frames
+   * (DESIGN principle 1); the speaker acts on their voted session-reset errors.
+   */
+  rawUpdates?: boolean;
 }
 
 export interface NegotiatedSession {

@@ -152,6 +152,24 @@ export function endOfRibFamily(u: UpdateMessage): { afi: number; safi: number } 
   return onlyMpUnreach ? { afi: u.mpUnreach!.afi, safi: u.mpUnreach!.safi } : null;
 }
 
+/**
+ * End-of-RIB recognised from the raw UPDATE body without parsing attributes (RFC 4724 §2): the empty
+ * UPDATE for IPv4 unicast, or an UPDATE whose only attribute is an MP_UNREACH_NLRI carrying just AFI and
+ * SAFI. Used where the main thread must not parse UPDATEs (replicated mode, DESIGN principle 1).
+ */
+export function endOfRibFamilyRaw(body: Uint8Array): { afi: number; safi: number } | null {
+  if (body.length === 4) return body[0] === 0 && body[1] === 0 && body[2] === 0 && body[3] === 0 ? { afi: Afi.Ipv4, safi: 1 } : null;
+  if (body.length !== 10 && body.length !== 11) return null;
+  if (body[0] !== 0 || body[1] !== 0 || ((body[2] << 8) | body[3]) !== body.length - 4) return null;
+  const flags = body[4];
+  const extended = (flags & 0x10) !== 0;
+  if ((flags & 0x80) === 0 || body[5] !== 15 || body.length !== (extended ? 11 : 10)) return null;
+  const len = extended ? (body[6] << 8) | body[7] : body[6];
+  if (len !== 3) return null;
+  const v = extended ? 8 : 7;
+  return { afi: (body[v] << 8) | body[v + 1], safi: body[v + 2] };
+}
+
 /** Encode End-of-RIB for a family. */
 export function encodeEndOfRib(afi: number, safi: number): Uint8Array {
   if (afi === Afi.Ipv4 && safi === 1) return encodeMessage(MessageType.Update, new Uint8Array(4));

@@ -21,14 +21,21 @@ import { attr, connectPeer, nlri4, u32, updateBody, type TestPeer, type TestPeer
 import { formatPrefix, parsePrefix } from '../../lib/wire/prefix.js';
 import type { PathAttributes } from '../../lib/wire/types.js';
 
-const test = suite('hardening/rfc7606');
+/**
+ * Decision replicas: 1 here; rfc7606-replicated.spec.ts runs every case again with 3 voted replicas, where
+ * the main thread only frames UPDATEs and the replicas' parsers classify the errors (DESIGN principle 1):
+ * the NOTIFICATIONs and treatments must be exactly the same.
+ */
+const REPLICAS = Number(process.env.BTRD_SPEC_REPLICAS ?? 1);
+const NET = REPLICAS === 1 ? '127.0.0.' : '127.0.8.';
+const test = suite(REPLICAS === 1 ? 'hardening/rfc7606' : `hardening/rfc7606 (${REPLICAS} replicas)`);
 
-const BTRD = { addr: '127.0.0.100', port: 18100, asn: 4200000100 };
-const W = { addr: '127.0.0.101', asn: 4200000101 };
-const H = { addr: '127.0.0.102', asn: 4200000102 };
-const HI = { addr: '127.0.0.103', asn: BTRD.asn };
-const B = { addr: '127.0.0.115', asn: 4200000115 };
-const R = Array.from({ length: 11 }, (_, i) => ({ addr: `127.0.0.${104 + i}`, asn: 4200000104 + i }));
+const BTRD = { addr: `${NET}100`, port: 18100 + (REPLICAS === 1 ? 0 : 800), asn: 4200000100 };
+const W = { addr: `${NET}101`, asn: 4200000101 };
+const H = { addr: `${NET}102`, asn: 4200000102 };
+const HI = { addr: `${NET}103`, asn: BTRD.asn };
+const B = { addr: `${NET}115`, asn: 4200000115 };
+const R = Array.from({ length: 11 }, (_, i) => ({ addr: `${NET}${104 + i}`, asn: 4200000104 + i }));
 
 let btrd: RunningBtrd;
 let w: TestPeer;
@@ -103,6 +110,7 @@ router-id: 10.0.0.100
 asn: ${BTRD.asn}
 listen: [{ address: ${BTRD.addr}, port: ${BTRD.port} }]
 api: null
+replicas: ${REPLICAS}
 peers:
   - { name: w, address: ${W.addr}, remote-as: ${W.asn}, passive: true, families: [ipv4-unicast, ipv6-unicast] }
   - { name: h, address: ${H.addr}, remote-as: ${H.asn}, passive: true, families: [ipv4-unicast, ipv6-unicast] }
@@ -319,5 +327,13 @@ test('W never received anything malformed, and its view of the peers is exactly 
     for (const u of a.unknown ?? []) assert.equal([u.type, [...u.value]], [99, [1, 2]]);
   }
 });
+
+if (REPLICAS > 1) {
+  test('replicated: the resets came from the replicas\' voted verdicts, not from a main-thread parser', () => {
+    const voted = btrd.logs.filter((l) => l.includes('malformed UPDATE (voted by the replicas)')).length;
+    assert.is(voted, resetCases.length, 'one voted session reset per reset case');
+    assert.ok(btrd.logs.some((l) => l.includes('RFC 7606 error handling applied')), 'treat-as-withdraw / discard reported by the replicas');
+  });
+}
 
 test.run();

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readCorpusMessages, type CorpusMessage } from '../helpers/corpus.js';
 import { collect, field, fieldList, tsharkPdus, type TsharkNode, type TsharkValue } from '../helpers/tshark.js';
-import { decodeUpdate, encodeUpdate, endOfRibFamily, encodeEndOfRib } from '../../lib/wire/update.js';
+import { decodeUpdate, encodeUpdate, endOfRibFamily, endOfRibFamilyRaw, encodeEndOfRib } from '../../lib/wire/update.js';
 import { frameMessage } from '../../lib/wire/framing.js';
 import { formatPrefix } from '../../lib/wire/prefix.js';
 import { toHex } from '../../lib/wire/bytes.js';
@@ -201,6 +201,27 @@ update('End-of-RIB is recognised for IPv4 and IPv6 (RFC 4724 §2)', () => {
   assert.equal(endOfRibFamily(v6), { afi: 2, safi: 1 });
   const real = updates().find((m) => m.len === 23);
   if (real) assert.equal(endOfRibFamily(decodeUpdate(frameMessage(new Uint8Array(Buffer.from(real.hex, 'hex'))).body, { fourOctetAs: true })), { afi: 1, safi: 1 });
+});
+
+update('End-of-RIB from raw bytes (no attribute parsing) agrees with the decoder on every real UPDATE', () => {
+  assert.equal(endOfRibFamilyRaw(frameMessage(encodeEndOfRib(1, 1)).body), { afi: 1, safi: 1 });
+  assert.equal(endOfRibFamilyRaw(frameMessage(encodeEndOfRib(2, 1)).body), { afi: 2, safi: 1 });
+  // Extended-length MP_UNREACH_NLRI (flags 0x90) is a legal encoding of the same marker.
+  assert.equal(endOfRibFamilyRaw(Uint8Array.from([0, 0, 0, 7, 0x90, 15, 0, 3, 0, 2, 1])), { afi: 2, safi: 1 });
+  let eors = 0;
+  for (const m of updates()) {
+    let body: Uint8Array;
+    let decoded: { afi: number; safi: number } | null;
+    try {
+      body = frameMessage(new Uint8Array(Buffer.from(m.hex, 'hex'))).body;
+      decoded = endOfRibFamily(decodeUpdate(body, { fourOctetAs: true }));
+    } catch {
+      continue;
+    }
+    if (decoded) eors++;
+    assert.equal(endOfRibFamilyRaw(body), decoded, m.hex.slice(0, 80));
+  }
+  assert.ok(eors > 0, 'the corpus holds End-of-RIB markers');
 });
 
 update.run();
