@@ -26,6 +26,7 @@ const USAGE = `Usage: btrd [options]
       --listen ADDR:PORT    overrides listen (repeatable; [::1]:1179 for IPv6)
       --replicas N          overrides replicas (decision-process replicas; 1 = no voting)
       --voting MODE         overrides replication.mode: master | k-of-n | continuous-majority | consensus
+      --k N                 overrides replication.k (k-of-n: agreeing replicas needed)
   -h, --help                this help
   -v, --version             print the version
 
@@ -66,6 +67,7 @@ function parseCli(argv: string[]): Cli {
       listen: { type: 'string', multiple: true },
       replicas: { type: 'string' },
       voting: { type: 'string' },
+      k: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -77,6 +79,7 @@ function parseCli(argv: string[]): Cli {
   if (values.listen !== undefined) overrides.listen = values.listen;
   if (values.replicas !== undefined) overrides.replicas = values.replicas;
   if (values.voting !== undefined) overrides.voting = values.voting;
+  if (values.k !== undefined) overrides.k = values.k;
   return {
     file: values.config,
     check: values.check === true,

@@ -86,7 +86,7 @@ if (target === 'btrd') {
   });
   writeFileSync(join(work, 'btrd.yaml'), yaml);
   const flags = values['node-flags']!.split(/\s+/).filter(Boolean);
-  child = spawn(process.execPath, [...flags, join(repo, 'dist/daemons/btrd.js'), '--config', join(work, 'btrd.yaml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  child = spawn(process.execPath, [...flags, join(repo, 'dist/daemons/btrd.js'), '--config', join(work, 'btrd.yaml'), ...(process.env.BTRD_ARGS ?? '').split(/\s+/).filter(Boolean)], { stdio: ['ignore', 'ignore', 'inherit'] });
   counts = async () => {
     try {
       const r = await fetch(`http://127.0.0.1:${API_PORT}/rib/summary`);

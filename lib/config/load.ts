@@ -28,6 +28,8 @@ export interface ConfigOverrides {
   replicas?: string;
   /** --voting MODE (replication.mode) */
   voting?: string;
+  /** --k N (replication.k, for k-of-n) */
+  k?: string;
 }
 
 type Path = (string | number)[];
@@ -56,6 +58,11 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, proble
     const rep = raw.replication;
     raw.replication = { ...(rep !== null && typeof rep === 'object' && !Array.isArray(rep) ? rep : {}), mode: o.voting };
     from.set('replication', '--voting');
+  }
+  if (o.k !== undefined) {
+    const rep = raw.replication;
+    raw.replication = { ...(rep !== null && typeof rep === 'object' && !Array.isArray(rep) ? rep : {}), k: /^\d+$/.test(o.k) ? Number(o.k) : o.k };
+    from.set('replication', o.voting !== undefined ? '--voting/--k' : '--k');
   }
   if (o.listen !== undefined && o.listen.length > 0) {
     const list: { address: string; port: number }[] = [];

@@ -81,6 +81,17 @@ cli('command-line overrides apply and are validated (--router-id, --asn, --liste
   assert.match(bad.stderr, /command line --log-level\): log\.level: expected one of/);
 });
 
+cli('--replicas, --voting and --k override the replication settings and are validated together', () => {
+  const ok = run('--check', '--replicas', '5', '--voting', 'k-of-n', '--k', '2');
+  assert.is(ok.code, 0, ok.stderr);
+  const tooMany = run('--check', '--replicas', '3', '--voting', 'k-of-n', '--k', '4');
+  assert.is(tooMany.code, 2);
+  assert.match(tooMany.stderr, /replication\.k: k = 4 is more than replicas = 3/);
+  const wrongMode = run('--check', '--replicas', '3', '--voting', 'master', '--k', '2');
+  assert.is(wrongMode.code, 2);
+  assert.match(wrongMode.stderr, /k only applies to mode k-of-n/);
+});
+
 cli('an unknown option exits 2 with the usage', () => {
   const r = run('--bogus');
   assert.is(r.code, 2);
