@@ -94,14 +94,17 @@ function loadConfig(cli: Cli): Promise<BtrdConfig> {
   return cli.file === undefined ? Promise.resolve().then(() => loadDefaultConfig(cli.overrides)) : loadConfigFile(cli.file, cli.overrides);
 }
 
-async function startApi(config: BtrdConfig, speaker: Speaker, logger: Logger): Promise<ApiServer | null> {
+async function startApi(config: BtrdConfig, speaker: Speaker, logger: Logger, reload?: () => Promise<void>): Promise<ApiServer | null> {
   if (!config.api) return null;
-  const { startApiServer } = await import('../lib/api/server.js');
+  const [{ startApiServer }, { setMetricsSource }] = await Promise.all([import('../lib/api/server.js'), import('../lib/metrics/index.js')]);
+  setMetricsSource(speaker);
   return startApiServer({
     listen: config.api.listen,
     provider: speaker,
     info: { routerId: config.routerId, asn: config.asn, version: version() },
     logger: logger.child({ component: 'api' }),
+    write: { enabled: config.api.enableWrite, ...(config.api.writeToken !== undefined ? { token: config.api.writeToken } : {}) },
+    ...(reload ? { actions: { reload } } : {}),
   });
 }
 
@@ -151,8 +154,9 @@ async function main(): Promise<number | undefined> {
     return 1;
   }
   let api: ApiServer | null;
+  let apiReload: () => Promise<void> = () => Promise.reject(new Error('not started yet'));
   try {
-    api = await startApi(config, speaker, logger);
+    api = await startApi(config, speaker, logger, () => apiReload());
   } catch (err) {
     logger.fatal({ err }, 'api failed to start');
     await speaker.stop().catch(() => undefined);
@@ -187,13 +191,22 @@ async function main(): Promise<number | undefined> {
       await api?.close();
       api = null;
       try {
-        api = await startApi(next, speaker, logger);
+        api = await startApi(next, speaker, logger, () => apiReload());
       } catch (err) {
         logger.error({ err }, 'api restart failed; the API stays down until the next reload');
       }
     }
     current = next;
     logger.info({ config: source, peers: next.peers.length }, 'configuration reloaded');
+  };
+
+  // POST /reload (API write): the same as SIGHUP, serialised with it; the answer waits for the reload.
+  apiReload = (): Promise<void> => {
+    if (stopping) return Promise.reject(new Error('daemon is stopping'));
+    logger.info({ config: source }, 'API: reloading configuration');
+    const run = busy.then(reload);
+    busy = run.catch(() => undefined);
+    return run;
   };
 
   const shutdown = async (signal: string): Promise<void> => {

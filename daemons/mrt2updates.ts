@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { ByteWriter } from '../lib/wire/bytes.js';
+import { Progress } from '../lib/progress.js';
 import { appendBgp4mpMessage, readMrt, ribToUpdates, writeMrtFile, type PeerUpdate } from '../lib/mrt/index.js';
 
 const HELP = `Usage: mrt2updates [options] RIB OUT
@@ -67,9 +68,12 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   let messages = 0;
   let prefixes = 0;
+  // Prefixes/s on a TTY (rewritten line), a line every 5 s otherwise; no ETA: the record count is unknown up front.
+  const progress = new Progress({ label: `mrt2updates ${input}`, unit: 'prefixes' });
   const count = (u: PeerUpdate): void => {
     messages++;
     prefixes += u.prefixCount;
+    progress.add(u.prefixCount);
   };
 
   if (values.raw) {
@@ -109,6 +113,7 @@ async function main(): Promise<number> {
     }
     await writeMrtFile(output, chunks());
   }
+  progress.finish();
   const s = ((performance.now() - t0) / 1000).toFixed(2);
   process.stderr.write(`mrt2updates: ${messages} UPDATEs, ${prefixes} prefixes in ${s} s${errors ? `, ${errors} damaged records` : ''}\n`);
   return errors > 0 ? 1 : 0;

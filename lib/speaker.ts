@@ -9,7 +9,9 @@
  * Outgoing changes are coalesced per peer until the end of the current event-loop turn (or the peer's
  * MRAI, RFC 4271 §9.2.1.1), so a burst of UPDATEs for the same prefixes produces one UPDATE out.
  */
-import type { ApiProvider, NeighborStatus, PeerState, RibSummary } from './api/types.js';
+import { ApiRequestError, type ApiProvider, type MessageCountsJson, type NeighborStatus, type PeerState, type QuarantineEntryJson, type ReplicaStatusJson, type ResetMode, type RibSummary, type VoterStatusJson } from './api/types.js';
+import { engineRouteSource, queryRoutes, type RouteQuery, type RouteQueryResult } from './api/routes.js';
+import { countVotes } from './metrics/index.js';
 import type { BtrdConfig, PeerConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { BgpSession } from './session/session.js';
@@ -17,13 +19,13 @@ import { SessionManager } from './session/manager.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
 import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-set.js';
-import type { ReplicaKnobs } from './replica/knobs.js';
+import type { ReplicaFaultKnob, ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
 import { PackError, packUpdates } from './export/packer.js';
 import { formatNotification } from './wire/notification.js';
 import { CeaseSubcode, ErrorCode } from './wire/iana.js';
-import { parsePrefix, prefixContains, type PrefixKey } from './wire/prefix.js';
+import { formatPrefix, parsePrefix, prefixContains, type PrefixKey } from './wire/prefix.js';
 import type { PathAttributes, UpdateMessage } from './wire/types.js';
 
 /**
@@ -64,6 +66,8 @@ interface PeerRuntime {
   removal: Promise<void> | null;
   /** UPDATEs received while `removal` runs, applied after it. */
   deferred: UpdateMessage[];
+  /** Why the session last went down (API). */
+  lastError?: { reason: string; at: string };
 }
 
 function ipv4MappedIpv6(v4: string): string {
@@ -119,6 +123,11 @@ function sessionIdentity(config: BtrdConfig, p: PeerConfig): string {
   return JSON.stringify([rest, config.asn, config.routerId]);
 }
 
+/** TEST ONLY (the demo and specs): deliberate replica faults by replica index (lib/replica/knobs.ts). */
+export interface SpeakerTestOptions {
+  readonly replicaFaults?: Readonly<Record<number, ReplicaFaultKnob>>;
+}
+
 export class Speaker implements ApiProvider {
   private config: BtrdConfig;
   private engine: RoutingEngine;
@@ -135,10 +144,10 @@ export class Speaker implements ApiProvider {
   /** Received UPDATEs waiting for the next round, with the session they arrived on. */
   private pendingRound: { peerId: number; message: Uint8Array; session: NegotiatedSession }[] = [];
   private roundScheduled = false;
-  private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number }> } = { paths: 0, best: 0, perPeer: new Map() };
+  private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number; advertised: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
 
-  constructor(config: BtrdConfig, private readonly logger: Logger) {
+  constructor(config: BtrdConfig, private readonly logger: Logger, private readonly testing: SpeakerTestOptions = {}) {
     this.config = config;
     this.engine = this.newEngine(config);
     this.manager = new SessionManager({ listen: config.listen, logger: logger.child({ component: 'sessions' }) });
@@ -216,13 +225,14 @@ export class Speaker implements ApiProvider {
   private async startReplicas(): Promise<void> {
     const c = this.config;
     const r = c.replication;
-    const knobs: ReplicaKnobs[] = r.knobs.map((k) => ({
+    const knobs: ReplicaKnobs[] = r.knobs.map((k, i) => ({
       impl: k.impl,
       ...(k.orderSeed !== undefined ? { orderSeed: k.orderSeed } : {}),
       ...(k.tiebreakSeed !== undefined ? { tiebreakSeed: k.tiebreakSeed } : {}),
       ...(k.delayMs !== undefined ? { delayMs: k.delayMs } : {}),
       ...(k.jitterMs !== undefined ? { jitterMs: k.jitterMs } : {}),
       ...(k.prefixes ? { prefixes: k.prefixes } : {}),
+      ...(this.testing.replicaFaults?.[i] ? { fault: this.testing.replicaFaults[i] } : {}),
       layout: {
         ...(k.reverseScan !== undefined ? { reverseScan: k.reverseScan } : {}),
         ...(k.padEveryUpdates !== undefined ? { padEveryUpdates: k.padEveryUpdates } : {}),
@@ -244,7 +254,10 @@ export class Speaker implements ApiProvider {
       ...(r.k !== undefined ? { k: r.k } : {}),
       roundDeadlineMs: r.roundDeadlineMs,
       maxRoundUpdates: r.maxRoundUpdates,
-      onCorrection: (d) => this.dispatch(d),
+      onCorrection: (d) => {
+        countVotes('corrected', d.locRib.length);
+        this.dispatch(d);
+      },
     });
     await this.replicaSet.start();
     this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
@@ -284,6 +297,8 @@ export class Speaker implements ApiProvider {
   private dispatchVoted(d: VotedDelta, batch?: readonly { session: NegotiatedSession }[]): void {
     if (d.noQuorum.length > 0) this.logger.warn({ round: d.round, prefixes: d.noQuorum.length }, 'no quorum for some prefixes: previous voted state kept');
     for (const e of d.inputErrors) this.onVotedInputError(e, batch?.[e.index]?.session ?? null);
+    countVotes('decided', d.locRib.length);
+    countVotes('no-quorum', d.noQuorum.length);
     this.dispatch(d);
   }
 
@@ -307,7 +322,7 @@ export class Speaker implements ApiProvider {
     if (!set || (!force && Date.now() - this.countsRefreshedAt < 250)) return;
     this.countsRefreshedAt = Date.now();
     const c = await set.counts();
-    this.replicaCounts = { paths: c.paths, best: c.best, perPeer: new Map(c.perPeer.map(([id, received, accepted]) => [id, { received, accepted }])) };
+    this.replicaCounts = { paths: c.paths, best: c.best, perPeer: new Map(c.perPeer.map(([id, received, accepted, advertised]) => [id, { received, accepted, advertised }])) };
     for (const rt of this.peers.values()) if (rt.established && rt.config.maxPrefixes) this.checkMaxPrefixes(rt);
   }
 
@@ -546,6 +561,7 @@ export class Speaker implements ApiProvider {
       },
       'session down',
     );
+    rt.lastError = { reason: detail.notificationSent ? `sent ${formatNotification(detail.notificationSent)}` : detail.notificationReceived ? `received ${formatNotification(detail.notificationReceived)}` : reason, at: new Date().toISOString() };
     if (wasUp && this.started) this.withdrawPeer(rt.id);
   }
 
@@ -665,7 +681,9 @@ export class Speaker implements ApiProvider {
   }
 
   neighbors(): NeighborStatus[] {
-    const counts: Map<number, { received: number; accepted: number }> = this.replicaSet ? this.replicaCounts.perPeer : this.engine.counts().perPeer;
+    if (this.replicaSet) void this.refreshReplicaCounts(false);
+    const counts: Map<number, { received: number; accepted: number; advertised: number }> = this.replicaSet ? this.replicaCounts.perPeer : this.engine.counts().perPeer;
+    const byType = (c: readonly number[]): MessageCountsJson => ({ open: c[1], update: c[2], notification: c[3], keepalive: c[4], 'route-refresh': c[5] });
     return [...this.peers.values()].map((rt) => {
       const c = counts.get(rt.id);
       return {
@@ -676,8 +694,97 @@ export class Speaker implements ApiProvider {
         uptimeSeconds: rt.since === null ? null : Math.round((Date.now() - rt.since) / 1000),
         prefixesReceived: c?.received ?? 0,
         prefixesAccepted: c?.accepted ?? 0,
+        prefixesAdvertised: c?.advertised ?? 0,
+        lastError: rt.lastError ?? null,
+        messagesIn: byType(rt.session.messageCounts.received),
+        messagesOut: byType(rt.session.messageCounts.sent),
       };
     });
+  }
+
+  async routes(q: RouteQuery): Promise<RouteQueryResult> {
+    if (q.kind === 'peer' && !this.byId(q.peerId)?.established) return { total: 0, entries: [], replica: null };
+    const res = this.replicaSet ? await this.replicaSet.routes(q) : queryRoutes(engineRouteSource(this.engine), q);
+    const names = new Map([...this.peers.values()].map((rt) => [rt.id, rt.config.name]));
+    for (const e of res.entries) for (const r of [e.best, ...(e.candidates ?? [])]) if (r) r.peer = names.get(r.peerId) ?? `#${r.peerId}`;
+    return res;
+  }
+
+  /** Peer id by configured name (API route queries by peer). */
+  peerId(name: string): number | undefined {
+    return this.peers.get(name)?.id;
+  }
+
+  async replicaStatus(): Promise<ReplicaStatusJson[]> {
+    const set = this.replicaSet;
+    if (!set) return [];
+    const health = set.controllerStatus().replicas;
+    return set.status().map((r) => {
+      const h = health.find((x) => x.index === r.index);
+      const v = h?.lastVerdict;
+      return {
+        ...r,
+        knobs: { ...r.knobs },
+        restarts: h?.restarts ?? 0,
+        lastVerdict: v ? { cause: v.cause, evidence: v.evidence, round: v.round, at: new Date(v.at).toISOString() } : null,
+        heapUsedBytes: h && h.heapUsedMb > 0 ? Math.round(h.heapUsedMb * 1048576) : null,
+      };
+    });
+  }
+
+  voter(): VoterStatusJson {
+    const set = this.replicaSet;
+    if (!set) return { replicated: false, mode: null, k: null, master: null, rounds: 0, quorumMisses: 0, failovers: 0, disagreements: 0, recent: [], restartsByCause: {}, verdictsByCause: {}, voting: 1, quorum: 1, degraded: false, degradedReason: null, quarantinedTotal: 0 };
+    const v = set.voterStatus();
+    const c = set.controllerStatus();
+    return {
+      replicated: true,
+      ...v,
+      disagreements: set.status().reduce((s, r) => s + r.disagreements, 0),
+      recent: set.disagreements().slice(-20).map((d) => ({ round: d.round, prefix: formatPrefix(d.prefix), replicas: d.values.filter((x) => x.outcome !== d.voted).map((x) => x.replica) })),
+      restartsByCause: { ...c.restarts },
+      verdictsByCause: { ...c.verdicts },
+      voting: c.voting,
+      quorum: c.quorum,
+      degraded: c.degraded,
+      degradedReason: c.degradedReason,
+      quarantinedTotal: c.quarantinedTotal,
+    };
+  }
+
+  /** Quarantined UPDATEs (the controller's list; empty with one decision process). */
+  quarantine(): QuarantineEntryJson[] {
+    const set = this.replicaSet;
+    if (!set) return [];
+    return set.controllerStatus().quarantine.map((q) => ({
+      since: new Date(q.at).toISOString(),
+      peer: this.byId(q.peerId)?.config.name ?? `#${q.peerId}`,
+      round: q.round,
+      prefixes: [...q.prefixes],
+      reason: q.reason,
+      hits: q.hits,
+      hex: q.hex,
+    }));
+  }
+
+  /** Reset a neighbour (API write): hard = stop and start the session; soft-in = ROUTE-REFRESH (RFC 2918); soft-out = re-send our Adj-RIB-Out. */
+  async resetNeighbor(name: string, mode: ResetMode): Promise<void> {
+    const rt = this.peers.get(name);
+    if (!rt) throw new ApiRequestError(`no neighbour named ${JSON.stringify(name)}`, 404, 'no-such-neighbor');
+    if (mode === 'hard') {
+      this.logger.warn({ peer: name }, 'operator reset: restarting the session');
+      await rt.session.stop(CeaseSubcode.AdministrativeReset, 'reset by the operator');
+      if (this.peers.get(name) === rt) rt.session.start();
+      return;
+    }
+    const n = rt.established;
+    if (!n) throw new ApiRequestError(`neighbour ${name} is not established`, 409, 'not-established');
+    const afis = [...(n.families.ipv4 ? [1] : []), ...(n.families.ipv6 ? [2] : [])];
+    this.logger.info({ peer: name, mode }, 'operator soft reset');
+    for (const afi of afis) {
+      if (mode === 'soft-in') rt.session.sendRouteRefresh(afi, 1);
+      else this.onRouteRefresh(rt, afi, 1);
+    }
   }
 
   /** For tests and the API: the engine (read-only use; replicas = 1 only). */

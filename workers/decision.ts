@@ -6,6 +6,7 @@
  */
 import Piscina from 'piscina';
 import { getHeapStatistics } from 'node:v8';
+import { queryRoutes, type RouteQuery, type RouteQueryResult, type RouteSource } from '../lib/api/routes.js';
 import { match } from 'ts-pattern';
 import { decodeUpdate } from '../lib/wire/update.js';
 import { parseIpv4, parseIpv6 } from '../lib/wire/address.js';
@@ -434,7 +435,20 @@ function dumpAdjRibIn(maxMessageLength: number): DumpAdjRibInResult {
   return { peers, ribDigest: s.ribDigest };
 }
 
-export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult | DumpAdjRibInResult> {
+/** Operator route queries (API) against what this replica reports (its `bests`, which the voter checks). */
+function routes(q: RouteQuery): RouteQueryResult {
+  const s = state!;
+  const src: RouteSource = {
+    best: (p) => s.bests.get(p) ?? null,
+    candidates: (p) => s.engine.candidates(p),
+    bests: () => s.bests.values(),
+    bestCount: () => s.bests.size,
+    adjRibOut: (peerId) => ({ announce: s.out.get(peerId) ?? new Map(), withdraw: new Set() }),
+  };
+  return { ...queryRoutes(src, q), replica: s.index };
+}
+
+export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult | DumpAdjRibInResult | RouteQueryResult> {
   return match(task)
     .with({ kind: 'init' }, (t) => init(t))
     .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
@@ -450,5 +464,7 @@ export default async function handle(task: ReplicaTask): Promise<null | RoundRes
       const c = state!.engine.counts();
       return { paths: c.paths, best: c.best, perPeer: [...c.perPeer].map(([id, p]) => [id, p.received, p.accepted, p.advertised] as const) };
     })
+    .with({ kind: 'routes' }, (t) => routes(t.query))
+
     .exhaustive();
 }

@@ -156,11 +156,14 @@ peers:
       terms: []
       default: accept
 
-# Read-only JSON API (GET /status, /rib/summary, /neighbors). null disables it.
+# JSON API and Prometheus metrics (README.md § Operating btrd): GET /status, /neighbors, /routes, /lookup,
+# /replicas, /voter, /quarantine, /fib, /metrics; btrctl talks to it. null disables it (and /metrics).
 api:
-  # ADDRESS:PORT to listen on; keep it on loopback. Default 127.0.0.1:8179.
+  # ADDRESS:PORT to listen on; keep it on loopback (the API has no TLS). Default 127.0.0.1:8179.
   listen: 127.0.0.1:8179
-  # Write operations (later issue): off by default; enabling them requires write-token (16+ characters).
+  # Write operations (POST: reset a neighbour, soft reset, restart a replica, reload the configuration).
+  # Off by default; enabling them requires write-token (16+ characters), sent as "Authorization: Bearer
+  # TOKEN" (btrctl --token, $BTRD_API_TOKEN, or read from the config file with btrctl -c).
   enable-write: false
   # write-token: change-me-to-a-long-secret
 

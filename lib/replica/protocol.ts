@@ -35,6 +35,8 @@
 import type { EngineDelta, EngineOptions, EnginePeer, PeerOut, Route } from '../rib/types.js';
 import type { PathAttributes } from '../wire/types.js';
 import type { ReplicaKnobs } from './knobs.js';
+export type { RouteQueryResult };
+import type { RouteQuery, RouteQueryResult } from '../api/routes.js';
 
 // ── input SharedArrayBuffer (mux.ts writes, workers read) ──────────────────────────────────────────────
 /** u32 slots of the header (Uint32Array over the SAB). */
@@ -120,8 +122,13 @@ export interface DumpAdjRibInResult {
   /** The replica's whole-RIB digest when it dumped. */
   readonly ribDigest: number;
 }
+/** An operator's route query (lib/api/routes.ts), answered from the replica's reported state. */
+export interface RoutesTask {
+  readonly kind: 'routes';
+  readonly query: RouteQuery;
+}
 export type RoundTask = UpdatesTask | AddPeerTask | RemovePeerTask;
-export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask;
+export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask | RoutesTask;
 
 // ── results (replica → main) ───────────────────────────────────────────────────────────────────────────
 /**

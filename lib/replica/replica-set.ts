@@ -33,6 +33,8 @@ import { IMPL_NAMES } from './impl-names.js';
 import { withdrawalFor } from './resync.js';
 import { decodeUpdate } from '../wire/update.js';
 import { formatPrefix } from '../wire/prefix.js';
+import type { RouteQuery, RouteQueryResult } from '../api/routes.js';
+import { observeRound } from '../metrics/index.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
 export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaState, VerdictCause };
@@ -201,6 +203,7 @@ export class ReplicaSet {
   private readonly quarantined = new Map<string, { entry: QuarantineEntry; withdrawal: Uint8Array }>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private degradedReason: string | null = null;
+  private failovers = 0;
 
   constructor(private readonly opts: ReplicaSetOptions) {
     const n = opts.replicas.length;
@@ -288,6 +291,21 @@ export class ReplicaSet {
     await this.chain.catch(() => undefined);
     const r = this.bestReplica(() => true);
     return (await r.pool.run({ kind: 'counts' })) as CountsResult;
+  }
+
+  /**
+   * An operator's route query (API), answered by a live replica agreeing with the voted state, preferring
+   * full-coverage replicas. It does not wait for queued rounds: the pool runs it after the round in progress.
+   */
+  async routes(query: RouteQuery): Promise<RouteQueryResult> {
+    const full = this.replicas.some((r) => r.alive && r.knobs.prefixes === undefined);
+    const r = this.bestReplica((x) => !full || x.knobs.prefixes === undefined);
+    return (await r.pool.run({ kind: 'routes', query })) as RouteQueryResult;
+  }
+
+  /** The voter's counters (API, metrics). */
+  voterStatus(): { mode: VotingMode; k: number | null; master: number | null; rounds: number; quorumMisses: number; failovers: number } {
+    return { mode: this.opts.mode, k: this.opts.mode === 'k-of-n' ? (this.opts.k ?? null) : null, master: this.opts.mode === 'master' ? this.voter.master : null, rounds: this.round, quorumMisses: this.voter.noQuorumTotal, failovers: this.failovers };
   }
 
   status(): ReplicaStatus[] {
@@ -764,6 +782,7 @@ export class ReplicaSet {
             }
             r.rounds++;
             r.lastRoundMs = result.ms;
+            observeRound(r.index, result.ms);
             r.selfCheckFailures += result.selfCheckFailures;
             r.lastRound = task.round;
             r.lastDigest = result.ribDigest;
@@ -794,6 +813,7 @@ export class ReplicaSet {
     for (const [d, c] of digests) if (c * 2 > full) this.majorityDigest.set(rv.round, d);
     for (const k of this.majorityDigest.keys()) if (k <= rv.round - DIGESTS_KEPT) this.majorityDigest.delete(k);
     this.lastClosedRound = rv.round;
+    if (report.failover !== null) this.failovers++;
     for (const k of this.roundFailures.keys()) if (k <= rv.round - INPUTS_KEPT) this.roundFailures.delete(k);
     for (const [r, v] of rv.arrived) {
       const rep = this.replicas[r];

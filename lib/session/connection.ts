@@ -29,6 +29,16 @@ export function normalizeAddress(address: string | undefined): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.toLowerCase();
 }
 
+/** Messages by BGP type code (RFC 4271 §4.1; 5 = ROUTE-REFRESH, RFC 2918), in and out; for the API and metrics. */
+export interface MessageCounts {
+  readonly received: number[];
+  readonly sent: number[];
+}
+
+export function newMessageCounts(): MessageCounts {
+  return { received: [0, 0, 0, 0, 0, 0], sent: [0, 0, 0, 0, 0, 0] };
+}
+
 export class BgpConnection {
   readonly framer = new MessageFramer();
   private closing = false;
@@ -41,6 +51,7 @@ export class BgpConnection {
     private readonly handlers: ConnectionHandlers,
     private readonly logger: SessionLogger,
     private readonly name: string,
+    private readonly counts: MessageCounts = newMessageCounts(),
   ) {
     socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -77,6 +88,8 @@ export class BgpConnection {
   /** Write one whole message. Returns false when the socket buffer is over its high-water mark. */
   write(message: Uint8Array): boolean {
     if (this.closing || this.socket.destroyed) return false;
+    const type = message[18];
+    if (type !== undefined && type < 6) this.counts.sent[type]++;
     const ok = this.socket.write(message);
     if (!ok) this.waitingForDrain = true;
     return ok;
@@ -114,6 +127,7 @@ export class BgpConnection {
       this.reportHeaderError(e);
       return;
     }
+    for (const f of frames) if (f.type < 6) this.counts.received[f.type]++;
     if (frames.length > 0) this.handlers.frames(this, frames);
     if (this.closing) return;
     // The framer returns the frames before a bad header and raises the error on the next push: surface

@@ -19,7 +19,7 @@ import { encodeKeepalive } from '../wire/keepalive.js';
 import { decodeRouteRefresh, encodeRouteRefresh, isIgnoredRouteRefresh, type RouteRefreshMessage } from '../wire/route-refresh.js';
 import type { UpdateMessage } from '../wire/types.js';
 import { decodeUpdate, encodeEndOfRib, endOfRibFamily, endOfRibFamilyRaw } from '../wire/update.js';
-import { BgpConnection, type ConnectionHandlers } from './connection.js';
+import { BgpConnection, newMessageCounts, type ConnectionHandlers, type MessageCounts } from './connection.js';
 import { resolveCollision, type ConnectionDirection } from './collision.js';
 import { SessionStateError } from './errors.js';
 import { LARGE_HOLD_TIME, eventReason, transition, type FsmAction, type FsmEvent, type FsmTransition, type TimerName } from './fsm.js';
@@ -99,6 +99,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private readonly queue: { event: FsmEvent; ctx: EventContext }[] = [];
   private dispatching = false;
   private readonly handlers: ConnectionHandlers;
+  /** Messages in/out by type over every connection of this session (API, metrics). */
+  readonly messageCounts: MessageCounts = newMessageCounts();
 
   constructor(config: SessionConfig, opts: { logger?: SessionLogger } = {}) {
     super();
@@ -382,7 +384,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   }
 
   private adopt(socket: Socket, direction: ConnectionDirection, event: FsmEvent): void {
-    const conn = new BgpConnection(socket, direction, this.handlers, this.logger, this.config.name);
+    const conn = new BgpConnection(socket, direction, this.handlers, this.logger, this.config.name, this.messageCounts);
     if (this.conn === null && (this.fsmState === 'Connect' || this.fsmState === 'Active')) {
       this.conn = conn;
       this.dispatch(event);
