@@ -52,7 +52,7 @@ export interface DemoSummary {
   routes: { best: number; paths: number; referenceBest: number };
   voter: VoterStatusJson;
   replicas: ReplicaStatusJson[];
-  fault: { replica: number; kind: string; range: string; caught: boolean; onlyFaultyDisagreed: boolean; restarted: boolean | null };
+  fault: { replica: number; kind: string; range: string; caught: boolean; onlyFaultyDisagreed: boolean; restarted: boolean };
   exports: { observerPrefixes: number; referencePrefixes: number; mismatches: number; identical: boolean };
   api: { queried: number; answeredWithVotedRoute: number; answeredByReplicas: number[] };
   fib: { available: boolean; routes: number | null; matchesReference: boolean | null };
@@ -239,7 +239,7 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
     const fibProvider = voted as { fib?: () => { available: boolean; routes: number } };
     const fib = fibProvider.fib?.() ?? { available: false, routes: 0 };
     const fibOk = fib.available ? fib.routes === refSummary.best : null;
-    const restarted = faulty.restarts > 0 ? true : null;
+    const restarted = faulty.restarts > 0;
 
     const checks: Record<string, boolean> = {
       'routes loaded (voted Loc-RIB = reference Loc-RIB size)': summary.best === refSummary.best && summary.best > 0,
@@ -247,6 +247,7 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       'only the faulty replica disagreed': onlyFaulty,
       'observer of the voted btrd got exactly the reference exports': mismatches === 0 && ov.size > 0,
       'API route queries answered with the voted route': sample.length > 0 && good === sample.length && !answeredBy.has(FAULTY),
+      [`the controller restarted replica ${FAULTY}`]: faulty.restarts > 0,
       ...(fibOk !== null ? { 'FIB holds the reference Loc-RIB': fibOk } : {}),
     };
     const result: DemoSummary = {
@@ -276,10 +277,10 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       };
       say(await btrctlSays('show', 'replicas'));
       say('\n$ btrctl show votes');
-      say((await btrctlSays('show', 'votes')).split('\n').slice(0, 12).join('\n'));
+      say((await btrctlSays('show', 'votes')).split('\n').slice(0, 18).join('\n'));
       say(`\nvoted Loc-RIB: ${summary.best.toLocaleString('en-US')} prefixes, ${summary.paths.toLocaleString('en-US')} paths (reference: ${refSummary.best.toLocaleString('en-US')})`);
       say(`observer of the voted btrd: ${ov.size.toLocaleString('en-US')} prefixes, ${mismatches} different from the reference btrd's exports`);
-      say(`replica restart: ${restarted ? 'yes' : 'not available in this build (the controller restarts faulty replicas)'}`);
+      say(`replica ${FAULTY}: ${faulty.restarts} restart(s) by the controller, now ${faulty.state}${faulty.lastVerdict ? ` (last verdict: ${faulty.lastVerdict.cause}: ${faulty.lastVerdict.evidence})` : ''}`);
       say(`FIB: ${fib.available ? `${fib.routes.toLocaleString('en-US')} routes${fibOk ? ' = reference Loc-RIB' : ' ≠ reference Loc-RIB'}` : 'not wired in this build'}`);
       say('\nchecks:');
       for (const [name, ok] of Object.entries(checks)) say(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);

@@ -36,6 +36,9 @@ demo('the demo catches the faulty replica, exports only voted routes, and exits 
   assert.ok(faulty.divergentPrefixes > 0, 'faulty replica divergent prefixes');
   for (const x of s.replicas) if (x.index !== s.fault.replica) assert.is(x.disagreements, 0, `replica ${x.index} disagreements`);
   assert.is(s.voter.disagreements, faulty.disagreements);
+  // …and the controller restarted it (lib/replica/controller.ts: wrong = in the minority too often).
+  assert.ok(faulty.restarts > 0 && s.fault.restarted, 'faulty replica restarted');
+  assert.ok((s.voter.restartsByCause.wrong ?? 0) + (s.voter.restartsByCause.hang ?? 0) > 0);
 
   // Nothing wrong got out: the voted btrd's observer saw exactly what the one-process reference exported.
   assert.is(s.exports.mismatches, 0);
