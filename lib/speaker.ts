@@ -146,6 +146,7 @@ export class Speaker implements ApiProvider {
   private roundScheduled = false;
   private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number; advertised: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
+  private countsQuery: Promise<void> = Promise.resolve();
 
   constructor(config: BtrdConfig, private readonly logger: Logger, private readonly testing: SpeakerTestOptions = {}) {
     this.config = config;
@@ -177,6 +178,7 @@ export class Speaker implements ApiProvider {
     await Promise.all([...this.peers.values()].map((rt) => this.removePeer(rt, 'daemon shutting down')));
     await this.manager.close();
     await this.chain.catch(() => undefined);
+    await this.countsQuery;
     if (this.replicaSet) {
       await this.replicaSet.close();
       this.replicaSet = null;
@@ -258,6 +260,7 @@ export class Speaker implements ApiProvider {
         countVotes('corrected', d.locRib.length);
         this.dispatch(d);
       },
+      onSlowRound: (round, waitedMs) => this.logger.warn({ round, waitedMs }, 'no replica has answered the round yet: overloaded; the hang verdict waits'),
     });
     await this.replicaSet.start();
     this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
@@ -317,10 +320,17 @@ export class Speaker implements ApiProvider {
     if (rt?.established && rt.established === arrivedOn) rt.session.shutdownWithNotification(e.code, e.subcode, e.data ?? new Uint8Array(0));
   }
 
-  private async refreshReplicaCounts(force: boolean): Promise<void> {
+  private refreshReplicaCounts(force: boolean): Promise<void> {
     const set = this.replicaSet;
-    if (!set || (!force && Date.now() - this.countsRefreshedAt < 250)) return;
+    if (!set || (!force && Date.now() - this.countsRefreshedAt < 250)) return Promise.resolve();
     this.countsRefreshedAt = Date.now();
+    const q = this.queryReplicaCounts(set);
+    // stop() waits for it: destroying a pool under a running query makes Piscina throw asynchronously.
+    this.countsQuery = q.catch(() => undefined);
+    return q;
+  }
+
+  private async queryReplicaCounts(set: ReplicaSet): Promise<void> {
     const c = await set.counts();
     this.replicaCounts = { paths: c.paths, best: c.best, perPeer: new Map(c.perPeer.map(([id, received, accepted, advertised]) => [id, { received, accepted, advertised }])) };
     for (const rt of this.peers.values()) if (rt.established && rt.config.maxPrefixes) this.checkMaxPrefixes(rt);
@@ -673,7 +683,8 @@ export class Speaker implements ApiProvider {
 
   summary(): RibSummary {
     if (this.replicaSet) {
-      void this.refreshReplicaCounts(false);
+      // A replica may fail while answering (it is then restarted or retired): keep the previous counts.
+      this.refreshReplicaCounts(false).catch((err: unknown) => this.logger.warn({ err }, 'replica counts unavailable'));
       return { paths: this.replicaCounts.paths, best: this.replicaCounts.best };
     }
     const c = this.engine.counts();

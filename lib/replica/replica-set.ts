@@ -45,8 +45,13 @@ export interface ReplicaSetOptions {
   readonly mode: VotingMode;
   /** k-of-n only: how many agreeing replicas decide. */
   readonly k?: number;
-  /** A replica that has not answered a round within this time is faulty ('hang') and is stopped. */
+  /**
+   * A replica that has not answered a round within this time while another one has is faulty ('hang') and
+   * is stopped. When none has answered, up to OVERLOAD_GRACE more deadlines pass first (overload).
+   */
   readonly roundDeadlineMs: number;
+  /** Called when a round passes a deadline without any answer (overload), with the time waited so far. */
+  readonly onSlowRound?: (round: number, waitedMs: number) => void;
   /** Most UPDATEs in one applyRound call (larger rounds are refused: split them). */
   readonly maxRoundUpdates: number;
   /** Corrections issued after a round resolved (audit, master fail-over) and controller rounds (quarantine, re-vote after a re-sync). */
@@ -174,6 +179,9 @@ export function requiredCoverage(mode: VotingMode, n: number, k: number): number
       return Math.min(2, n);
   }
 }
+
+/** Extra round deadlines granted when no replica at all has answered (see roundDeadlineMs). */
+const OVERLOAD_GRACE = 2;
 
 export class ReplicaSet {
   private readonly replicas: Replica[];
@@ -729,7 +737,7 @@ export class ReplicaSet {
           for (const [r, res] of arrivals) if (!rv.arrived.has(r) && !faults.has(r)) rv.arrived.set(r, new ResultView(res));
           for (const r of faults) rv.faulty.add(r);
           const fresh = this.voter.decide(rv);
-          emitted.push(...fresh);
+          for (const d of fresh) emitted.push(d); // not push(...fresh): a full-table round decides more prefixes than the argument limit
           if (!resolved && this.voter.resolvable(rv)) {
             resolved = true;
             if (rv.settled) {
@@ -762,13 +770,24 @@ export class ReplicaSet {
           settledResolve();
         });
       };
-      const timer = setTimeout(() => {
+      // Hang detection is relative: when NO replica has answered by the deadline, the daemon is overloaded
+      // (or the round is simply large), not every replica buggy at once — wait up to OVERLOAD_GRACE more
+      // deadlines before declaring them all hung (which a poison input that hangs every replica still is).
+      let extensions = 0;
+      const onDeadline = (): void => {
+        if (arrivals.size === 0 && extensions < OVERLOAD_GRACE && [...expected].some((r) => !faults.has(r))) {
+          extensions++;
+          this.opts.onSlowRound?.(task.round, (extensions + 1) * this.opts.roundDeadlineMs);
+          timer = setTimeout(onDeadline, this.opts.roundDeadlineMs);
+          return;
+        }
         for (const r of expected) if (!arrivals.has(r) && !faults.has(r)) {
           faults.add(r);
           this.fail(this.replicas[r], 'hang', task.round);
         }
         step();
-      }, this.opts.roundDeadlineMs);
+      };
+      let timer = setTimeout(onDeadline, this.opts.roundDeadlineMs);
       for (const r of live) {
         r.pool.run(task).then(
           (res) => {
