@@ -9,7 +9,7 @@
  * Outgoing changes are coalesced per peer until the end of the current event-loop turn (or the peer's
  * MRAI, RFC 4271 §9.2.1.1), so a burst of UPDATEs for the same prefixes produces one UPDATE out.
  */
-import { ApiRequestError, type ApiProvider, type MessageCountsJson, type NeighborStatus, type PeerState, type QuarantineEntryJson, type ReplicaStatusJson, type ResetMode, type RibSummary, type VoterStatusJson } from './api/types.js';
+import { ApiRequestError, type ApiProvider, type FibLookupJson, type FibStatusJson, type MessageCountsJson, type NeighborStatus, type PeerState, type QuarantineEntryJson, type ReplicaStatusJson, type ResetMode, type RibSummary, type VoterStatusJson } from './api/types.js';
 import { engineRouteSource, queryRoutes, type RouteQuery, type RouteQueryResult } from './api/routes.js';
 import { countVotes } from './metrics/index.js';
 import type { BtrdConfig, PeerConfig } from './config/types.js';
@@ -27,6 +27,7 @@ import { formatNotification } from './wire/notification.js';
 import { CeaseSubcode, ErrorCode } from './wire/iana.js';
 import { formatPrefix, parsePrefix, prefixContains, type PrefixKey } from './wire/prefix.js';
 import type { PathAttributes, UpdateMessage } from './wire/types.js';
+import { FibWriter } from './fib/writer.js';
 
 /**
  * Work per event-loop turn when sending a peer's pending changes or withdrawing a departed peer's table:
@@ -147,6 +148,8 @@ export class Speaker implements ApiProvider {
   private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number; advertised: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
   private countsQuery: Promise<void> = Promise.resolve();
+  /** The FIB (lib/fib/writer.ts): every Loc-RIB change dispatched goes here, then to the backends. */
+  private fibWriter: FibWriter | null = null;
 
   constructor(config: BtrdConfig, private readonly logger: Logger, private readonly testing: SpeakerTestOptions = {}) {
     this.config = config;
@@ -166,7 +169,13 @@ export class Speaker implements ApiProvider {
   }
 
   async start(): Promise<void> {
-    if (this.config.replicas > 1) await this.startReplicas();
+    const f = this.config.fib;
+    this.fibWriter = new FibWriter({ backends: f.backends, kernel: f.kernel, ...(f.mrt ? { mrt: f.mrt } : {}), audit: f.audit }, this.logger.child({ component: 'fib' }));
+    await this.fibWriter.start();
+    if (this.config.replicas > 1) {
+      await this.startReplicas();
+      this.fibWriter.attachReplicas(this.replicaSet!, (fn) => this.exclusive(fn));
+    }
     await this.manager.listen();
     for (const p of this.config.peers) this.addPeer(p);
     this.started = true;
@@ -175,6 +184,9 @@ export class Speaker implements ApiProvider {
 
   async stop(): Promise<void> {
     this.started = false;
+    // The FIB first: the withdrawals of the peers removed below must not empty the kernel table when
+    // fib.kernel.on-shutdown is keep.
+    await this.fibWriter?.stop();
     await Promise.all([...this.peers.values()].map((rt) => this.removePeer(rt, 'daemon shutting down')));
     await this.manager.close();
     await this.chain.catch(() => undefined);
@@ -261,6 +273,7 @@ export class Speaker implements ApiProvider {
         this.dispatch(d);
       },
       onSlowRound: (round, waitedMs) => this.logger.warn({ round, waitedMs }, 'no replica has answered the round yet: overloaded; the hang verdict waits'),
+      onFailover: (r) => void this.fibWriter?.failover(r).catch((err: unknown) => this.logger.error({ err, replica: r }, 'fib: fail-over rewrite failed')),
     });
     await this.replicaSet.start();
     this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
@@ -279,10 +292,21 @@ export class Speaker implements ApiProvider {
     });
   }
 
+  /** Run `fn` in the replica queue (no round in flight meanwhile): the FIB audit and fail-over rewrite. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Queue a received UPDATE for the next round; a round starts when the previous one has been voted. */
   private enqueueRound(rt: PeerRuntime, frame: Frame): void {
     // Copy: the frame is a view into a socket chunk, and the round is written to shared memory later.
     this.pendingRound.push({ peerId: rt.id, message: frame.message.slice(), session: rt.established! });
+    this.fibWriter?.noteInput();
     if (this.roundScheduled) return;
     this.roundScheduled = true;
     this.onReplicas('round', async (set) => {
@@ -584,6 +608,7 @@ export class Speaker implements ApiProvider {
 
   /** Queue a delta's per-peer changes; they leave at the end of this turn or at the peer's MRAI. */
   private dispatch(delta: EngineDelta): void {
+    this.fibWriter?.applyLocRib(delta.locRib);
     for (const [peerId, out] of delta.out) {
       const rt = this.byId(peerId);
       if (!rt || !rt.established) continue;
@@ -801,6 +826,28 @@ export class Speaker implements ApiProvider {
   /** For tests and the API: the engine (read-only use; replicas = 1 only). */
   get rib(): RoutingEngine {
     return this.engine;
+  }
+
+  /** The FIB writer (size(), lookup(address), snapshot(), stats()), for tests; null before start. */
+  get fibTable(): FibWriter | null {
+    return this.fibWriter;
+  }
+
+  private fibLookups = 0;
+
+  fib(): FibStatusJson {
+    return { available: this.fibWriter !== null, routes: this.fibWriter?.size() ?? 0, lookups: this.fibLookups };
+  }
+
+  fibLookup(address: string): FibLookupJson {
+    this.fibLookups++;
+    let e: ReturnType<FibWriter['lookup']>;
+    try {
+      e = this.fibWriter?.lookup(address);
+    } catch {
+      e = undefined; // not an address: no route
+    }
+    return { address, prefix: e ? formatPrefix(e.prefix) : null, nextHop: e ? e.nextHops.join(',') : null };
   }
 
   /** The voted replicas (replicas > 1), for tests and the API. */

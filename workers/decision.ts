@@ -20,6 +20,7 @@ import { FaultInjector } from '../lib/replica/faults.js';
 import { encodeAdjRibIn } from '../lib/replica/resync.js';
 import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
+import { RibTree, corruptLocEntry, type RibTreeResult } from '../lib/replica/rib-tree.js';
 import {
   ROUNDS_KEPT,
   type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
@@ -42,6 +43,8 @@ interface ReplicaState {
   readonly exp: Map<PrefixKey, number>;
   /** Reported (possibly rescanned / fault-altered) best per prefix. */
   readonly bests: Map<PrefixKey, Route>;
+  /** Hash tree of the reported Loc-RIB (voted mode), for the FIB writer's audit (lib/replica/rib-tree.ts). */
+  readonly ribTree: RibTree;
   ribDigest: number;
   /** Attribute sets reported in the last ROUNDS_KEPT rounds, by digest (fetch-attrs). */
   readonly recent: Map<number, PathAttributes>[];
@@ -84,6 +87,7 @@ function init(t: InitTask): null {
     loc: new Map(),
     exp: new Map(),
     bests: new Map(),
+    ribTree: new RibTree(),
     ribDigest: 0,
     recent: [],
     padding: [],
@@ -291,9 +295,11 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, input
     if (d === 0) {
       s.loc.delete(p);
       s.bests.delete(p);
+      s.ribTree.delete(p);
     } else {
       s.loc.set(p, d);
       s.bests.set(p, best!);
+      s.ribTree.set(p, best!, d);
     }
   }
   // Exports: update mirror and per-prefix XOR; remember which (peer, prefix) changed.
@@ -448,12 +454,14 @@ function routes(q: RouteQuery): RouteQueryResult {
   return { ...queryRoutes(src, q), replica: s.index };
 }
 
-export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult | DumpAdjRibInResult | RouteQueryResult> {
+export default async function handle(task: ReplicaTask): Promise<null | RoundResult | DirectResult | FetchAttrsResult | RestateResult | AdjRibOutResult | CountsResult | DumpAdjRibInResult | RouteQueryResult | boolean | RibTreeResult> {
   return match(task)
     .with({ kind: 'init' }, (t) => init(t))
     .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
     .with({ kind: 'fetch-attrs' }, (t) => fetchAttrs(t.digests))
     .with({ kind: 'restate' }, (t) => restate([...t.prefixes4, ...t.prefixes6]))
+    .with({ kind: 'rib-tree' }, (t) => state!.ribTree.handle(t))
+    .with({ kind: 'test-corrupt-loc' }, (t) => corruptLocEntry(state!, t))
     .with({ kind: 'adj-rib-out' }, (t) => {
       const s = state!;
       const m = s.out.get(t.peerId);

@@ -68,6 +68,39 @@ replication:
       pad-bytes: 0
       # max-old-generation-mb: 4096   # V8 heap limit of this replica's thread
 
+# The FIB: voted best routes (prefix -> next hop + route digest), kept in memory (copy-on-write, for
+# lookups, the API and the audit) and written to the listed backends. Optional.
+fib:
+  # memory | kernel | mrt, or a list ([kernel, mrt]). Default memory (memory only).
+  backend: memory
+  # kernel: write routes into a Linux routing table (through iproute2: ip -batch). Needs CAP_NET_ADMIN.
+  kernel:
+    # Routing table id. Default 254 (main).
+    table: 254
+    # Route protocol number marking btrd's routes (5..255). Default 186 (bgp). At start-up, routes of this
+    # protocol in the table that btrd does not have are removed (reconciliation).
+    protocol: 186
+    # On stop: keep the routes (the next start reconciles them) or remove them. Default remove.
+    on-shutdown: remove
+    # Keep a previous run's routes this long after start before reconciling, so that a restart does not
+    # interrupt forwarding while sessions come back. Default 0 (reconcile at once).
+    startup-hold-ms: 0
+    # Write into this network namespace (ip -n NAME) instead of btrd's own. Optional.
+    # netns: router1
+  # mrt: TABLE_DUMP_V2 dumps of the FIB (from a snapshot; updates never pause), readable by bgpdump -m.
+  mrt:
+    # File written every interval-ms (written aside, then renamed) and at stop. Required for backend mrt.
+    path: /var/lib/btrd/fib.mrt
+    # Default 300000 (5 minutes).
+    interval-ms: 300000
+  # Steady-state audit (replicas > 1): each replica's Loc-RIB hash tree is compared with the FIB (cost:
+  # the size of the difference); entries that differ from the replicas' majority are repaired, replicas
+  # that differ from the voted state are reported.
+  audit:
+    # Every interval-ms (default 60000) and once the input has been idle for idle-ms (default 2000).
+    interval-ms: 60000
+    idle-ms: 2000
+
 # BGP neighbours. Default: none.
 peers:
   - # Unique name, used in logs and the API (letters, digits, ".", "_", "-").

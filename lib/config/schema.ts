@@ -194,6 +194,26 @@ export const RawConfigSchema = mapping(
         }),
       ).default([]),
     }).optional(),
+    fib: mapping({
+      // One name or a list; memory is always kept (lookups, API, audit, dumps).
+      backend: z.preprocess((v) => (typeof v === 'string' ? [v] : v), list(oneOf(['memory', 'kernel', 'mrt'] as const), 'one of memory, kernel, mrt, or a list of them').min(1, { error: 'expected at least one backend' })).default(['memory']),
+      kernel: mapping({
+        table: intIn(1, 4294967295, 'a routing table id 1..4294967295').default(254),
+        // 0-4 are the kernel's own (unspec, redirect, kernel, boot, static).
+        protocol: intIn(5, 255, 'a route protocol number 5..255').default(186),
+        'on-shutdown': oneOf(['keep', 'remove'] as const).default('remove'),
+        'startup-hold-ms': intIn(0, 3600000, 'an integer 0..3600000 milliseconds').default(0),
+        netns: str('a network namespace name', (s) => /^[A-Za-z0-9_.-]{1,64}$/.test(s)).optional(),
+      }).optional(),
+      mrt: mapping({
+        path: z.string({ error: expected('a file path') }).min(1, { error: 'expected a file path' }),
+        'interval-ms': intIn(1000, 86400000, 'an integer 1000..86400000 milliseconds').default(300000),
+      }).optional(),
+      audit: mapping({
+        'interval-ms': intIn(100, 86400000, 'an integer 100..86400000 milliseconds').default(60000),
+        'idle-ms': intIn(10, 3600000, 'an integer 10..3600000 milliseconds').default(2000),
+      }).optional(),
+    }).optional(),
   },
   'a mapping of configuration keys',
 );
@@ -255,6 +275,9 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
     }
   });
 
+  if (cfg.fib?.backend.includes('mrt') && cfg.fib.mrt === undefined) {
+    out.push({ path: ['fib', 'mrt', 'path'], message: 'expected fib.mrt.path (where the MRT dumps go) when fib.backend lists mrt' });
+  }
   if (cfg.api && cfg.api['enable-write'] && cfg.api['write-token'] === undefined) {
     out.push({ path: ['api', 'write-token'], message: 'expected a write-token (at least 16 characters) when enable-write is true' });
   }
@@ -391,6 +414,18 @@ export function toBtrdConfig(cfg: RawConfig): BtrdConfig {
     log: { level: cfg.log.level, pretty: cfg.log.pretty },
     replicas: cfg.replicas,
     replication: toReplication(cfg),
+    fib: toFib(cfg),
+  });
+}
+
+function toFib(cfg: RawConfig): BtrdConfig['fib'] {
+  const f = cfg.fib;
+  const k = f?.kernel;
+  return compact({
+    backends: [...new Set((f?.backend ?? ['memory']) as BtrdConfig['fib']['backends'])],
+    kernel: compact({ table: k?.table ?? 254, protocol: k?.protocol ?? 186, onShutdown: k?.['on-shutdown'] ?? 'remove', startupHoldMs: k?.['startup-hold-ms'] ?? 0, netns: k?.netns }),
+    mrt: f?.mrt && { path: f.mrt.path, intervalMs: f.mrt['interval-ms'] },
+    audit: { intervalMs: f?.audit?.['interval-ms'] ?? 60000, idleMs: f?.audit?.['idle-ms'] ?? 2000 },
   });
 }
 

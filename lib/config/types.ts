@@ -79,6 +79,18 @@ export interface BtrdConfig {
   replicas: number;
   /** How the replicas vote and differ (always present; knobs has one entry per replica). */
   replication: ReplicationConfig;
+  /** The FIB writer (lib/fib/writer.ts): backends, kernel table, MRT dumps, replica audit. */
+  fib: FibConfig;
+}
+
+export type FibBackendName = 'memory' | 'kernel' | 'mrt';
+
+export interface FibConfig {
+  /** Memory is always there; kernel and mrt are added when listed. */
+  backends: FibBackendName[];
+  kernel: { table: number; protocol: number; onShutdown: 'keep' | 'remove'; startupHoldMs: number; netns?: string };
+  mrt?: { path: string; intervalMs: number };
+  audit: { intervalMs: number; idleMs: number };
 }
 
 export type VotingModeName = 'master' | 'k-of-n' | 'continuous-majority' | 'consensus';

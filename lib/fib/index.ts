@@ -29,3 +29,6 @@ export function createFibBackend(config: FibBackendConfig = { kind: 'memory' }):
       return new MrtFibBackend(config);
   }
 }
+export { FibWriter, type FibWriterOptions, type FibWriterStats, type FibAuditResult, type AuditableReplicas } from './writer.js';
+export { diffRemote, describeRanges, entriesWithin, entriesAt, WHOLE_TABLE, type RangeInfo, type RemoteTree, type RemoteDiff } from './remote-tree.js';
+export { entryOfRoute, locRibEntry, routeDigest } from './route-entry.js';

@@ -259,3 +259,19 @@ export function computeDigest(n: Node): void {
   n.d2 = fmix(Math.imul(fmix(e2 + Math.imul(l2, 0x61c88647)) ^ r2, 0x2545f491) + n.len);
   n.dirty = false;
 }
+
+/**
+ * The top node of the part of the trie inside the range `k` (every prefix of length ≥ k.len whose first
+ * k.len bits are k's), or null when the range is empty. In a canonical trie that node's subtree holds
+ * exactly the range's entries, so two tables agree on a range iff these nodes' digests are equal
+ * (remote-tree.ts compares a table with one in another thread this way).
+ */
+export function coveringNode(root: Node | null, k: Bits): Node | null {
+  let n = root;
+  while (n !== null) {
+    if (n.len >= k.len) return commonLength(n, k, k.len) === k.len ? n : null;
+    if (commonLength(n, k, n.len) < n.len) return null;
+    n = bitAt(k, n.len) === 0 ? n.left : n.right;
+  }
+  return null;
+}

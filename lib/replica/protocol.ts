@@ -37,6 +37,7 @@ import type { PathAttributes } from '../wire/types.js';
 import type { ReplicaKnobs } from './knobs.js';
 export type { RouteQueryResult };
 import type { RouteQuery, RouteQueryResult } from '../api/routes.js';
+import type { CorruptLocTask, RibTreeTask } from './rib-tree.js';
 
 // ── input SharedArrayBuffer (mux.ts writes, workers read) ──────────────────────────────────────────────
 /** u32 slots of the header (Uint32Array over the SAB). */
@@ -128,7 +129,7 @@ export interface RoutesTask {
   readonly query: RouteQuery;
 }
 export type RoundTask = UpdatesTask | AddPeerTask | RemovePeerTask;
-export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask | RoutesTask;
+export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | AdjRibOutTask | CountsTask | DumpAdjRibInTask | RoutesTask | RibTreeTask | CorruptLocTask;
 
 // ── results (replica → main) ───────────────────────────────────────────────────────────────────────────
 /**

@@ -35,6 +35,9 @@ import { decodeUpdate } from '../wire/update.js';
 import { formatPrefix } from '../wire/prefix.js';
 import type { RouteQuery, RouteQueryResult } from '../api/routes.js';
 import { observeRound } from '../metrics/index.js';
+import type { CorruptLocTask, RibTreeResult, RibTreeTask } from './rib-tree.js';
+import type { RangeInfo } from '../fib/remote-tree.js';
+import type { FibEntry } from '../fib/types.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
 export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaState, VerdictCause };
@@ -59,6 +62,10 @@ export interface ReplicaSetOptions {
   /** The controller (detection, restart, re-sync, quarantine); controller.ts. */
   readonly controller?: ControllerOptions;
   readonly logger?: ControllerLogger;
+  /** master mode: a new master was chosen (the FIB writer rewrites what differs from it; lib/fib/writer.ts). */
+  readonly onFailover?: (replica: number) => void;
+  /** The FIB writer's hash-tree audit found this replica's Loc-RIB differing from the voted state (controller hook). */
+  readonly onAuditDivergence?: (replica: number, prefixes: readonly PrefixKey[]) => void;
 }
 
 /** EngineDelta plus what the voter knows about the round. */
@@ -88,6 +95,8 @@ export interface ReplicaStatus {
   readonly fault: ReplicaFaultKind | null;
   readonly state: ReplicaState;
   readonly generation: number;
+  /** Prefixes the FIB writer's hash-tree audit found differing from the voted state (cumulative). */
+  readonly treeAuditDivergences: number;
 }
 
 interface Replica {
@@ -112,6 +121,7 @@ interface Replica {
   lastFailRound: number | null;
   /** syncing: what it was re-synced from, when, and whether a join is queued. */
   sync: { donor: number; startedAt: number; replay: RoundUpdate[]; joinQueued: boolean; replayed: boolean } | null;
+  treeAuditDivergences: number;
 }
 
 const WORKER = fileURLToPath(new URL('../../workers/decision.js', import.meta.url));
@@ -248,6 +258,7 @@ export class ReplicaSet {
       lastDigest: 0,
       lastFailRound: null,
       sync: null,
+      treeAuditDivergences: 0,
     }));
     this.majorityDigest.set(-1, 0);
   }
@@ -331,6 +342,7 @@ export class ReplicaSet {
       fault: r.fault?.kind ?? null,
       state: r.state,
       generation: r.generation,
+      treeAuditDivergences: r.treeAuditDivergences,
     }));
   }
 
@@ -341,6 +353,32 @@ export class ReplicaSet {
 
   private quorum(): number {
     return quorumNeeded(this.opts.mode, this.replicas.filter((r) => r.state !== 'retired').length, this.opts.k ?? 0);
+  }
+
+  // ── Loc-RIB hash trees (the FIB writer's audit, lib/fib/writer.ts AuditableReplicas) ───────────────────
+
+  /** Live replicas and their address blocks. */
+  auditTargets(): { index: number; prefixes?: readonly string[] }[] {
+    return this.replicas.filter((r) => r.alive).map((r) => (r.knobs.prefixes ? { index: r.index, prefixes: r.knobs.prefixes } : { index: r.index }));
+  }
+
+  /** A question to replica `index`'s Loc-RIB tree (FIFO after every round posted to it). */
+  ribTree(index: number, op: 'describe', keys: readonly PrefixKey[]): Promise<readonly (RangeInfo | null)[]>;
+  ribTree(index: number, op: 'within', keys: readonly PrefixKey[]): Promise<readonly FibEntry[]>;
+  ribTree(index: number, op: 'entries', keys: readonly PrefixKey[]): Promise<readonly (FibEntry | null)[]>;
+  async ribTree(index: number, op: RibTreeTask['op'], keys: readonly PrefixKey[]): Promise<RibTreeResult> {
+    return (await this.replicas[index].pool.run({ kind: 'rib-tree', op, keys } satisfies RibTreeTask)) as RibTreeResult;
+  }
+
+  reportAuditDivergence(index: number, prefixes: readonly PrefixKey[]): void {
+    this.replicas[index].treeAuditDivergences += prefixes.length;
+    this.opts.onAuditDivergence?.(index, prefixes);
+  }
+
+  /** TEST ONLY: corrupt replica `index`'s Loc-RIB entry for `prefix` (lib/replica/rib-tree.ts CorruptLocTask). */
+  async testCorruptLocRib(index: number, prefix: PrefixKey, nextHop: string): Promise<boolean> {
+    await this.chain.catch(() => undefined);
+    return (await this.replicas[index].pool.run({ kind: 'test-corrupt-loc', prefix, nextHop } satisfies CorruptLocTask)) as boolean;
   }
 
   /** Recorded disagreements (bounded), for the controller and the API. */
@@ -834,6 +872,7 @@ export class ReplicaSet {
     this.lastClosedRound = rv.round;
     if (report.failover !== null) this.failovers++;
     for (const k of this.roundFailures.keys()) if (k <= rv.round - INPUTS_KEPT) this.roundFailures.delete(k);
+    if (report.failover !== null) this.opts.onFailover?.(report.failover);
     for (const [r, v] of rv.arrived) {
       const rep = this.replicas[r];
       if (rv.faulty.has(r) || !rep.alive) continue;

@@ -41,7 +41,21 @@ load('a minimal config gets the documented defaults', () => {
     log: { level: 'info', pretty: false },
     replicas: 1,
     replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, knobs: [{ impl: 'a' }] },
+    fib: { backends: ['memory'], kernel: { table: 254, protocol: 186, onShutdown: 'remove', startupHoldMs: 0 }, audit: { intervalMs: 60000, idleMs: 2000 } },
   });
+});
+
+load('fib: backend names or a list; errors name the field', () => {
+  const c = parseConfig(`${MINIMAL}
+fib: { backend: [kernel, mrt], kernel: { table: 100, protocol: 201, on-shutdown: keep }, mrt: { path: /tmp/x.mrt, interval-ms: 5000 }, audit: { interval-ms: 500, idle-ms: 50 } }
+`, 'f.yaml');
+  assert.equal(c.fib, { backends: ['kernel', 'mrt'], kernel: { table: 100, protocol: 201, onShutdown: 'keep', startupHoldMs: 0 }, mrt: { path: '/tmp/x.mrt', intervalMs: 5000 }, audit: { intervalMs: 500, idleMs: 50 } });
+  assert.equal(parseConfig(`${MINIMAL}\nfib: { backend: kernel }\n`, 'f.yaml').fib.backends, ['kernel']);
+  assert.throws(() => parseConfig(`${MINIMAL}\nfib: { backend: netlink }\n`, 'f.yaml'), /fib\.backend.*one of memory, kernel, mrt/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nfib: { backend: mrt }\n`, 'f.yaml'), /fib\.mrt\.path/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nfib: { kernel: { protocol: 2 } }\n`, 'f.yaml'), /fib\.kernel\.protocol.*5\.\.255/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nfib: { kernel: { on-shutdown: flush } }\n`, 'f.yaml'), /fib\.kernel\.on-shutdown.*keep, remove/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nfib: { audit: { interval-ms: 5 } }\n`, 'f.yaml'), /fib\.audit\.interval-ms/);
 });
 
 load('replicas without knobs get automatic diversity; explicit knobs are kept', () => {
