@@ -836,7 +836,10 @@ export class Speaker implements ApiProvider {
   private fibLookups = 0;
 
   fib(): FibStatusJson {
-    return { available: this.fibWriter !== null, routes: this.fibWriter?.size() ?? 0, lookups: this.fibLookups };
+    const w = this.fibWriter;
+    if (!w) return { available: false, routes: 0, lookups: this.fibLookups };
+    const st = w.stats();
+    return { available: true, routes: w.size(), lookups: this.fibLookups, audits: st.audits, repairs: { ...st.repairs }, replicaDivergences: st.replicaDivergences, failoverRewrites: st.failoverRewrites, kernelErrors: st.kernelErrors };
   }
 
   fibLookup(address: string): FibLookupJson {

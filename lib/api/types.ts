@@ -107,6 +107,13 @@ export interface FibStatusJson {
   available: boolean;
   routes: number;
   lookups: number;
+  /** The FIB writer's audit (lib/fib/writer.ts): audits run, entries repaired by kind, replica divergences found. */
+  audits?: number;
+  repairs?: { missing: number; extra: number; changed: number };
+  replicaDivergences?: number;
+  /** Entries rewritten by master fail-overs; kernel batches the kernel refused. */
+  failoverRewrites?: number;
+  kernelErrors?: number;
 }
 
 export interface FibLookupJson {

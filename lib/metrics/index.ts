@@ -230,6 +230,32 @@ new Gauge({
     if (f?.available) this.set(f.routes);
   },
 });
+new Counter({
+  name: 'btrd_fib_repairs_total',
+  help: 'FIB entries the steady-state audit repaired to the replicas\' majority, by kind (missing, extra, changed)',
+  labelNames: ['kind'] as const,
+  registers,
+  collect() {
+    this.reset();
+    for (const [kind, n] of Object.entries(source?.fib?.().repairs ?? {})) if (n > 0) this.inc({ kind }, n);
+  },
+});
+function fibCounter(name: string, help: string, field: 'audits' | 'replicaDivergences' | 'failoverRewrites' | 'kernelErrors'): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      const n = source?.fib?.()[field] ?? 0;
+      if (n > 0) this.inc(n);
+    },
+  });
+}
+fibCounter('btrd_fib_audits_total', 'Steady-state audits of the replicas\' Loc-RIB hash trees against the FIB', 'audits');
+fibCounter('btrd_fib_replica_divergences_total', 'Prefixes where an audit found a replica\'s Loc-RIB differing from the voted state', 'replicaDivergences');
+fibCounter('btrd_fib_failover_rewrites_total', 'FIB entries rewritten from the new master at master fail-overs', 'failoverRewrites');
+fibCounter('btrd_fib_kernel_errors_total', 'Kernel route batches (or reconciliations) that failed', 'kernelErrors');
 new Gauge({
   name: 'btrd_fib_lookups',
   help: 'FIB lookups served (API and btrctl lookup)',
