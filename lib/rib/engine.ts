@@ -6,6 +6,13 @@
  *
  * Incremental: an update marks only the prefixes it touches; each is re-decided once at the end of the
  * call, and only prefixes whose best path changed are re-exported.
+ *
+ * Storage (DESIGN principle 6): no object per route. A path — (peer, path id, attributes, next hop) — is
+ * a RibPath interned per peer and shared by every prefix announced with it; it has an integer id in the
+ * engine's path table, reference-counted by the Adj-RIB-In entries that hold it. The Loc-RIB is a
+ * LocRibTable (typed-array rows) and each peer's Adj-RIB-In a column of it (row → path id). Ids whose
+ * count drops to zero are freed only at the end of the call (sweep), so every id read during a batch
+ * (a row's best, the candidates) still names the same path.
  */
 import { Afi } from '../wire/iana.js';
 import { parseIpv4 } from '../wire/address.js';
@@ -18,18 +25,46 @@ import type { Policy } from '../policy/types.js';
 import { ExportPipeline, exportProfile, type ExportCache, type ExportContext } from '../export/rules.js';
 import { EngineError } from './errors.js';
 import { ImportPipeline, type ImportContext } from './import.js';
-import { PrefixEntry, sameBest } from './loc-rib.js';
+import { LocRibTable, sameBest } from './loc-rib.js';
 import { PrefixMap } from './prefix-map.js';
-import { RibRoute, addressKey } from './route.js';
+import { RibPath, RibRoute, addressKey } from './route.js';
+import type { Imported } from './import.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from './types.js';
+
+/** An ADD-PATH Adj-RIB-In entry (its key is "prefix#pathId", so the prefix is kept beside the path id). */
+interface AddPathEntry {
+  readonly prefix: PrefixKey;
+  readonly id: number;
+}
+
+/** The Route that export reads: one mutable object per engine, filled per (prefix, best) — export never keeps it. */
+interface ExportRoute {
+  peerId: number;
+  prefix: PrefixKey;
+  pathId: number;
+  attributes: PathAttributes;
+  nextHop: string;
+  nextHopLinkLocal: string | undefined;
+}
 
 interface PeerState {
   readonly config: EnginePeer;
   readonly rank: PeerRank;
   importer: ImportPipeline;
   exporter: ExportPipeline;
-  /** Pre-policy Adj-RIB-In. Key: the prefix, or "prefix#pathId" on ADD-PATH families (RFC 7911). */
-  readonly adjIn: PrefixMap<RibRoute>;
+  /** Pre-policy Adj-RIB-In of the families without ADD-PATH: this peer's column of the Loc-RIB table. */
+  readonly col: number;
+  /** Entries in that column. */
+  received: number;
+  /** Pre-policy Adj-RIB-In of ADD-PATH families (RFC 7911). Key: "prefix#pathId". */
+  readonly adjInAddPath: Map<string, AddPathEntry>;
+  /**
+   * Interned paths of this peer: keyed by the import result (accepted) or the received attribute set
+   * (rejected), then by next hop / link-local / path id. The last one is remembered: the NLRI of one
+   * UPDATE share it.
+   */
+  paths: WeakMap<object, Map<string, RibPath>>;
+  lastPath: RibPath | null;
   readonly adjOut: PrefixMap<PathAttributes>;
   accepted: number;
 }
@@ -38,12 +73,22 @@ export class RoutingEngine {
   private readonly peers = new Map<number, PeerState>();
   /** Established peers in ascending id order (export fan-out). */
   private peerList: PeerState[] = [];
-  private readonly prefixes = new PrefixMap<PrefixEntry>();
+  private readonly loc = new LocRibTable();
+  /** The path table: path id → interned path, and how many Adj-RIB-In entries hold each id. */
+  private readonly pathById: (RibPath | null)[] = [];
+  private pathRefs = new Int32Array(1024);
+  private readonly freePathIds: number[] = [];
+  /** Ids whose count fell to zero during the current call (freed by sweep() unless held again). */
+  private readonly unreferenced: number[] = [];
   private readonly nextHops = new Map<string, NextHopRank>();
   private readonly importCtx: ImportContext;
   private readonly exportCtx: ExportContext;
   private epoch = 0;
-  private touched: PrefixEntry[] = [];
+  /** Rows marked in the current batch, and each one's best path before the batch. */
+  private readonly touched: number[] = [];
+  private readonly touchedPrev: (RibPath | null)[] = [];
+  private readonly scratch: RibPath[] = [];
+  private readonly exportRoute: ExportRoute = { peerId: 0, prefix: 0, pathId: 0, attributes: {} as PathAttributes, nextHop: '', nextHopLinkLocal: undefined };
   private bestCount = 0;
   private readonly exportCaches = new Map<string, ExportCache>();
 
@@ -63,7 +108,11 @@ export class RoutingEngine {
       rank: Object.freeze({ peerId: peer.id, ebgp: peer.ebgp, routerId: parseIpv4(peer.routerId), addressKey: addressKey(peer.address) }),
       importer: new ImportPipeline(peer, compilePolicy(peer.importPolicy), this.importCtx),
       exporter: this.exporter(peer, compilePolicy(peer.exportPolicy)),
-      adjIn: new PrefixMap(),
+      col: this.loc.addColumn(),
+      received: 0,
+      adjInAddPath: new Map(),
+      paths: new WeakMap(),
+      lastPath: null,
       adjOut: new PrefixMap(),
       accepted: 0,
     };
@@ -80,13 +129,19 @@ export class RoutingEngine {
     this.peers.delete(peerId);
     this.peerList = this.peerList.filter((p) => p !== st);
     this.begin();
-    for (const r of st.adjIn.values()) {
-      if (!r.accepted) continue;
-      const e = this.prefixes.get(r.prefix)!;
-      this.mark(e);
-      this.affects(e, r);
-      e.remove(r);
-    }
+    this.forEachAdjIn(st, (prefix, id, row) => {
+      const p = this.pathById[id]!;
+      const r = row >= 0 ? row : this.loc.row(prefix); // an ADD-PATH entry that was rejected may have no row
+      if (r >= 0) this.mark(r); // every row, so that finish releases those left unused
+      if (p.accepted) {
+        this.affects(r, p);
+        this.loc.remove(r, id);
+      }
+      if (row >= 0) this.loc.setAdjIn(st.col, row, -1);
+      this.unref(id);
+    });
+    st.adjInAddPath.clear();
+    this.loc.dropColumn(st.col);
     return this.finish();
   }
 
@@ -100,17 +155,26 @@ export class RoutingEngine {
     st.importer = new ImportPipeline(config, imp, this.importCtx);
     st.exporter = this.exporter(config, exp);
     (st as { config: EnginePeer }).config = config;
+    st.paths = new WeakMap();
+    st.lastPath = null;
     this.begin();
-    for (const [key, r] of st.adjIn) {
-      const e = this.entry(r.prefix);
-      this.mark(e);
-      if (r.accepted) {
-        this.affects(e, r);
-        e.remove(r);
-        st.accepted--;
-      }
-      st.adjIn.set(key, this.importRoute(st, e, r.prefix, r.pathId, r.received, r.nextHop, r.nextHopLinkLocal));
-    }
+    const reimport = (prefix: PrefixKey, id: number): number => {
+      const old = this.pathById[id]!;
+      const r = this.loc.rowFor(prefix);
+      this.mark(r);
+      this.drop(st, r, old);
+      const p = this.importPath(st, r, prefix, old.pathId, old.received, old.nextHop, old.nextHopLinkLocal);
+      this.pathRefs[p.id]++;
+      this.unref(id);
+      return p.id;
+    };
+    // Only existing keys are rewritten: neither table is resized while it is iterated.
+    const addPath: [string, AddPathEntry][] = [];
+    this.forEachAdjIn(st, (prefix, id, row) => {
+      if (row >= 0) this.loc.setAdjIn(st.col, row, reimport(prefix, id));
+    });
+    for (const [key, a] of st.adjInAddPath) addPath.push([key, { prefix: a.prefix, id: reimport(a.prefix, a.id) }]);
+    for (const [key, a] of addPath) st.adjInAddPath.set(key, a);
     const delta = this.finish();
     this.refreshAdjOut(st, delta);
     return delta;
@@ -149,35 +213,53 @@ export class RoutingEngine {
     return this.finish();
   }
 
-  // ── views ───────────────────────────────────────────────────────────────────────────────────────────
+  // ── views (built on demand: the tables hold no per-route objects) ───────────────────────────────────
 
   /** Full current Adj-RIB-Out (ROUTE-REFRESH: re-send it). */
   adjRibOut(peerId: number): PeerOut {
     return { announce: new Map(this.peer(peerId).adjOut), withdraw: new Set() };
   }
 
-  *locRib(): Iterable<Route> {
-    for (const e of this.prefixes.values()) if (e.best !== null) yield e.best;
+  locRib(): Iterable<Route> {
+    const out: RibRoute[] = [];
+    const loc = this.loc;
+    loc.forEachRow((r, prefix) => {
+      const b = loc.best[r];
+      if (b >= 0) out.push(new RibRoute(prefix, this.pathById[b]!));
+    });
+    return out;
   }
 
   /** Pre-policy Adj-RIB-In (attributes as received). */
-  *adjRibIn(peerId: number): Iterable<Route> {
-    for (const r of this.peer(peerId).adjIn.values()) {
-      yield { peerId: r.peerId, prefix: r.prefix, pathId: r.pathId, attributes: r.received, nextHop: r.nextHop, nextHopLinkLocal: r.nextHopLinkLocal };
-    }
+  adjRibIn(peerId: number): Iterable<Route> {
+    const out: Route[] = [];
+    this.forEachAdjIn(this.peer(peerId), (prefix, id) => {
+      const p = this.pathById[id]!;
+      out.push({ peerId: p.peerId, prefix, pathId: p.pathId, attributes: p.received, nextHop: p.nextHop, nextHopLinkLocal: p.nextHopLinkLocal });
+    });
+    return out;
   }
 
   /** Post-policy Adj-RIB-In: the peer's paths that are candidates. */
-  *acceptedRoutes(peerId: number): Iterable<RibRoute> {
-    for (const r of this.peer(peerId).adjIn.values()) if (r.accepted) yield r;
+  acceptedRoutes(peerId: number): Iterable<RibRoute> {
+    const out: RibRoute[] = [];
+    this.forEachAdjIn(this.peer(peerId), (prefix, id) => {
+      const p = this.pathById[id]!;
+      if (p.accepted) out.push(new RibRoute(prefix, p));
+    });
+    return out;
   }
 
   candidates(prefix: PrefixKey): RibRoute[] {
-    return this.prefixes.get(prefix)?.routes.slice() ?? [];
+    const r = this.loc.row(prefix);
+    if (r < 0) return [];
+    return this.loc.candidates(r, this.pathById, []).map((p) => new RibRoute(prefix, p));
   }
 
   best(prefix: PrefixKey): RibRoute | null {
-    return this.prefixes.get(prefix)?.best ?? null;
+    const r = this.loc.row(prefix);
+    const b = r < 0 ? -1 : this.loc.best[r];
+    return b < 0 ? null : new RibRoute(prefix, this.pathById[b]!);
   }
 
   peerIds(): number[] {
@@ -189,7 +271,7 @@ export class RoutingEngine {
     const perPeer = new Map<number, PeerCounts>();
     for (const p of this.peerList) {
       paths += p.accepted;
-      perPeer.set(p.config.id, { received: p.adjIn.size, accepted: p.accepted, advertised: p.adjOut.size });
+      perPeer.set(p.config.id, { received: p.received + p.adjInAddPath.size, accepted: p.accepted, advertised: p.adjOut.size });
     }
     return { paths, best: this.bestCount, perPeer };
   }
@@ -213,15 +295,19 @@ export class RoutingEngine {
     return afi === Afi.Ipv4 ? st.config.families.ipv4 : afi === Afi.Ipv6 ? st.config.families.ipv6 : false;
   }
 
-  private adjKey(st: PeerState, prefix: PrefixKey, pathId: number): PrefixKey {
-    const addPath = typeof prefix === 'number' ? st.config.codec.addPathIpv4 : st.config.codec.addPathIpv6;
-    return addPath ? `${prefix}#${pathId}` : prefix;
+  private addPath(st: PeerState, prefix: PrefixKey): boolean {
+    return (typeof prefix === 'number' ? st.config.codec.addPathIpv4 : st.config.codec.addPathIpv6) === true;
   }
 
-  private entry(prefix: PrefixKey): PrefixEntry {
-    let e = this.prefixes.get(prefix);
-    if (e === undefined) this.prefixes.set(prefix, (e = new PrefixEntry(prefix)));
-    return e;
+  /** Every Adj-RIB-In entry of the peer: row is the Loc-RIB row holding it, -1 for ADD-PATH entries. */
+  private forEachAdjIn(st: PeerState, f: (prefix: PrefixKey, id: number, row: number) => void): void {
+    const loc = this.loc;
+    const c = st.col;
+    loc.forEachRow((r, prefix) => {
+      const id = loc.adjInOf(c, r);
+      if (id >= 0) f(prefix, id, r);
+    });
+    for (const a of st.adjInAddPath.values()) f(a.prefix, a.id, -1);
   }
 
   private nextHopRank(nextHop: string): NextHopRank {
@@ -237,96 +323,218 @@ export class RoutingEngine {
   private begin(): void {
     this.epoch++;
     this.touched.length = 0;
+    this.touchedPrev.length = 0;
   }
 
-  private mark(e: PrefixEntry): void {
-    if (e.epoch === this.epoch) return;
-    e.epoch = this.epoch;
-    e.prevBest = e.best;
-    e.dirty = false;
-    this.touched.push(e);
+  private mark(r: number): void {
+    const loc = this.loc;
+    if (loc.epoch[r] === this.epoch) return;
+    loc.epoch[r] = this.epoch;
+    const b = loc.best[r];
+    this.touchedPrev.push(b < 0 ? null : this.pathById[b]);
+    loc.dirty[r] = 0;
+    this.touched.push(r);
   }
 
-  /** A path enters or leaves `e`: the best may change unless the current best beats it before MED. */
-  private affects(e: PrefixEntry, r: RibRoute): void {
-    if (!e.dirty && (e.best === null || e.best === r || !beatsBeforeMed(e.best, r))) e.dirty = true;
+  /** A path enters or leaves row `r`: the best may change unless the current best beats it before MED. */
+  private affects(r: number, p: RibPath): void {
+    const loc = this.loc;
+    if (loc.dirty[r] !== 0) return;
+    const b = loc.best[r];
+    if (b < 0 || b === p.id || !beatsBeforeMed(this.pathById[b]!, p)) loc.dirty[r] = 1;
   }
 
-  private importRoute(st: PeerState, e: PrefixEntry, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): RibRoute {
+  // ── path table ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** The interned path for (import result or rejection, next hop, link-local, path id) of this peer, with an id. */
+  private path(st: PeerState, imp: Imported | null, pathId: number, received: PathAttributes, nh: string, ll: string | undefined): RibPath {
+    const key: object = imp ?? received;
+    const last = st.lastPath;
+    if (last !== null && last.internKey === key && last.nextHop === nh && last.nextHopLinkLocal === ll && last.pathId === pathId && last.id >= 0) return last;
+    let byHop = st.paths.get(key);
+    if (byHop === undefined) st.paths.set(key, (byHop = new Map()));
+    const hopKey = pathId === 0 && ll === undefined ? nh : `${nh}|${ll ?? ''}|${pathId}`;
+    let p = byHop.get(hopKey);
+    if (p === undefined) {
+      p = imp === null
+        ? RibPath.rejected(st.config.id, pathId, received, nh, ll, st.rank)
+        : new RibPath(st.config.id, pathId, imp.attrs, received, nh, ll, imp.rank, st.rank, this.nextHopRank(nh), true);
+      p.internKey = key;
+      p.hopKey = hopKey;
+      p.id = this.newPathId(p);
+      byHop.set(hopKey, p);
+    }
+    st.lastPath = p;
+    return p;
+  }
+
+  private newPathId(p: RibPath): number {
+    let id = this.freePathIds.pop();
+    if (id === undefined) {
+      id = this.pathById.length;
+      this.pathById.push(p);
+      if (id === this.pathRefs.length) {
+        const refs = new Int32Array(id * 2);
+        refs.set(this.pathRefs);
+        this.pathRefs = refs;
+      }
+    } else this.pathById[id] = p;
+    this.pathRefs[id] = 0;
+    return id;
+  }
+
+  /** An Adj-RIB-In entry stops holding `id`. */
+  private unref(id: number): void {
+    if (--this.pathRefs[id] === 0) this.unreferenced.push(id);
+  }
+
+  /** End of a call: free the ids nobody holds any more, and forget their paths. */
+  private sweep(): void {
+    const ids = this.unreferenced;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const p = this.pathById[id];
+      if (this.pathRefs[id] !== 0 || p === null) continue;
+      const st = this.peers.get(p.peerId);
+      if (st !== undefined) {
+        const byHop = st.paths.get(p.internKey!);
+        if (byHop?.get(p.hopKey) === p) byHop.delete(p.hopKey);
+        if (st.lastPath === p) st.lastPath = null;
+      }
+      p.id = -1;
+      this.pathById[id] = null;
+      this.freePathIds.push(id);
+    }
+    ids.length = 0;
+  }
+
+  // ── Adj-RIB-In ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Import one received path into row r: returns its interned path (a candidate of r if accepted). */
+  private importPath(st: PeerState, r: number, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): RibPath {
     const imp = st.importer.run(prefix, attrs);
-    if (imp === null) return RibRoute.rejected(st.config.id, prefix, pathId, attrs, nh, ll, st.rank);
-    const r = new RibRoute(st.config.id, prefix, pathId, imp.attrs, attrs, nh, ll, imp.rank, st.rank, this.nextHopRank(nh), true);
-    this.affects(e, r);
-    e.add(r);
+    const p = this.path(st, imp, pathId, attrs, nh, ll);
+    if (imp === null) return p;
+    this.affects(r, p);
+    this.loc.add(r, p.id);
     st.accepted++;
-    return r;
+    return p;
   }
 
   private announce(st: PeerState, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): void {
-    const key = this.adjKey(st, prefix, pathId);
-    const e = this.entry(prefix);
-    this.mark(e);
-    const old = st.adjIn.get(key);
-    if (old !== undefined && old.accepted) {
-      this.affects(e, old);
-      e.remove(old);
-      st.accepted--;
+    const r = this.loc.rowFor(prefix);
+    this.mark(r);
+    // The new path goes in before the old one leaves (the order does not matter: both only mark the row
+    // and edit its candidate list), so the Adj-RIB-In is probed once.
+    const p = this.importPath(st, r, prefix, pathId, attrs, nh, ll);
+    this.pathRefs[p.id]++;
+    let old: number;
+    if (this.addPath(st, prefix)) {
+      const key = `${prefix}#${pathId}`;
+      old = st.adjInAddPath.get(key)?.id ?? -1;
+      st.adjInAddPath.set(key, { prefix, id: p.id });
+    } else {
+      old = this.loc.setAdjIn(st.col, r, p.id);
+      if (old < 0) st.received++;
     }
-    st.adjIn.set(key, this.importRoute(st, e, prefix, pathId, attrs, nh, ll));
+    if (old < 0) return;
+    this.drop(st, r, this.pathById[old]!);
+    this.unref(old);
   }
 
-  private withdraw(st: PeerState, prefix: PrefixKey, pathId: number): void {
-    const key = this.adjKey(st, prefix, pathId);
-    const old = st.adjIn.get(key);
-    if (old === undefined) return;
-    st.adjIn.delete(key);
+  /** `old` (of row r, already marked) leaves the candidates if it was one. */
+  private drop(st: PeerState, r: number, old: RibPath): void {
     if (!old.accepted) return;
-    const e = this.prefixes.get(prefix)!;
-    this.mark(e);
-    this.affects(e, old);
-    e.remove(old);
+    this.affects(r, old);
+    this.loc.remove(r, old.id);
     st.accepted--;
   }
 
-  /** Re-decide every touched prefix once; export those whose best changed. */
+  private withdraw(st: PeerState, prefix: PrefixKey, pathId: number): void {
+    let old: number;
+    if (this.addPath(st, prefix)) {
+      const key = `${prefix}#${pathId}`;
+      old = st.adjInAddPath.get(key)?.id ?? -1;
+      if (old < 0) return;
+      st.adjInAddPath.delete(key);
+      const p = this.pathById[old]!;
+      if (p.accepted) {
+        const r = this.loc.row(prefix);
+        this.mark(r);
+        this.drop(st, r, p);
+      }
+    } else {
+      const r = this.loc.row(prefix);
+      if (r < 0) return;
+      old = this.loc.setAdjIn(st.col, r, -1);
+      if (old < 0) return;
+      st.received--;
+      this.mark(r); // also when rejected: finish releases the row if nothing else holds it
+      this.drop(st, r, this.pathById[old]!);
+    }
+    this.unref(old);
+  }
+
+  // ── decision and export ─────────────────────────────────────────────────────────────────────────────
+
+  /** Re-decide every touched prefix once; export those whose best changed; free unreferenced paths. */
   private finish(): EngineDelta {
     const delta: EngineDelta = { locRib: [], out: new Map() };
     const touched = this.touched;
+    const loc = this.loc;
+    const byId = this.pathById;
     for (let i = 0; i < touched.length; i++) {
-      const e = touched[i];
-      if (!e.dirty) {
+      const r = touched[i];
+      const first = loc.firstCandidate(r);
+      if (loc.dirty[r] === 0) {
         // Only paths the best beats before MED came or went: the best is unchanged (beatsBeforeMed).
-        e.prevBest = null;
-        // A prefix whose only announcements were rejected (loop, import policy) leaves an empty entry:
+        // A prefix whose only announcements were rejected (loop, import policy) leaves an empty row:
         // drop it, or every prefix ever rejected would stay allocated (found by the variant-b differential).
-        if (e.routes.length === 0 && e.best === null) this.prefixes.delete(e.prefix);
+        if (loc.unused(r)) loc.release(r);
         continue;
       }
-      const best = e.routes.length === 0 ? null : selectBestPath(e.routes).best;
-      const prev = e.prevBest;
-      e.best = best;
-      e.prevBest = null;
+      let best: RibPath | null;
+      if (first < 0) best = null;
+      else if (loc.count(r) === 1) {
+        const only = byId[first]!;
+        best = only.nh.reachable ? only : null; // what selectBestPath answers for one candidate
+      } else best = selectBestPath(loc.candidates(r, byId, this.scratch)).best;
+      const prev = this.touchedPrev[i];
+      loc.best[r] = best === null ? -1 : best.id;
       if (best !== null && prev === null) this.bestCount++;
       else if (best === null && prev !== null) this.bestCount--;
       if (!sameBest(best, prev)) {
-        delta.locRib.push({ prefix: e.prefix, best });
-        this.exportPrefix(e, delta);
+        const prefix = loc.prefixOf(r);
+        delta.locRib.push({ prefix, best: best === null ? null : new RibRoute(prefix, best) });
+        this.exportPrefix(prefix, best, delta);
       }
-      if (e.routes.length === 0) this.prefixes.delete(e.prefix);
+      if (loc.unused(r)) loc.release(r);
     }
     touched.length = 0;
+    this.touchedPrev.length = 0;
+    this.scratch.length = 0;
+    this.sweep();
     return delta;
   }
 
-  private exportPrefix(e: PrefixEntry, delta: EngineDelta): void {
-    const best = e.best;
+  private exportPrefix(prefix: PrefixKey, best: RibPath | null, delta: EngineDelta): void {
     const source = best === null ? null : this.peers.get(best.peerId)?.config ?? null;
     const peers = this.peerList;
-    for (let i = 0; i < peers.length; i++) this.exportTo(peers[i], e.prefix, best, source, delta);
+    for (let i = 0; i < peers.length; i++) this.exportTo(peers[i], prefix, best, source, delta);
   }
 
-  private exportTo(q: PeerState, prefix: PrefixKey, best: RibRoute | null, source: EnginePeer | null, delta: EngineDelta): void {
-    const attrs = best === null ? null : q.exporter.run(best, source);
+  private exportTo(q: PeerState, prefix: PrefixKey, best: RibPath | null, source: EnginePeer | null, delta: EngineDelta): void {
+    let attrs = null;
+    if (best !== null) {
+      const er = this.exportRoute;
+      er.peerId = best.peerId;
+      er.prefix = prefix;
+      er.pathId = best.pathId;
+      er.attributes = best.attributes;
+      er.nextHop = best.nextHop;
+      er.nextHopLinkLocal = best.nextHopLinkLocal;
+      attrs = q.exporter.run(er, source);
+    }
     const prev = q.adjOut.get(prefix);
     if (attrs === null) {
       if (prev === undefined) return;
@@ -344,12 +552,16 @@ export class RoutingEngine {
 
   /** Bring one peer's Adj-RIB-Out in line with the whole Loc-RIB (new session, export policy change). */
   private refreshAdjOut(q: PeerState, delta: EngineDelta): void {
-    for (const e of this.prefixes.values()) {
-      const best = e.best;
-      if (best !== null) this.exportTo(q, e.prefix, best, this.peers.get(best.peerId)?.config ?? null, delta);
-    }
+    const loc = this.loc;
+    loc.forEachRow((r, prefix) => {
+      const b = loc.best[r];
+      if (b < 0) return;
+      const best = this.pathById[b]!;
+      this.exportTo(q, prefix, best, this.peers.get(best.peerId)?.config ?? null, delta);
+    });
     for (const prefix of [...q.adjOut.keys()]) {
-      if (this.prefixes.get(prefix)?.best == null) this.exportTo(q, prefix, null, null, delta);
+      const r = loc.row(prefix);
+      if (r < 0 || loc.best[r] < 0) this.exportTo(q, prefix, null, null, delta);
     }
   }
 }

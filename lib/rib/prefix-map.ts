@@ -164,3 +164,123 @@ export class PrefixMap<V> {
     this.mask = mask;
   }
 }
+
+/**
+ * PrefixMap's table with small non-negative integer values (row numbers, path ids) in an Int32Array:
+ * no JS array of values at all, so growing and scanning it costs the garbage collector nothing (a
+ * 2M-slot JS value array made each doubling ~10× slower than this). `get` answers -1 for an absent key.
+ */
+export class PrefixIndex {
+  private ks: Float64Array;
+  private vs: Int32Array;
+  private mask: number;
+  private count = 0;
+  private readonly other = new Map<PrefixKey, number>();
+
+  constructor(capacity = 16) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.ks = new Float64Array(cap).fill(EMPTY);
+    this.vs = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.count + this.other.size;
+  }
+
+  get(k: PrefixKey): number {
+    if (typeof k !== 'number') return this.other.get(k) ?? -1;
+    const keys = this.ks;
+    const mask = this.mask;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) return this.vs[i];
+      if (s === EMPTY) return -1;
+    }
+  }
+
+  /** Sets k to v (v ≥ 0); returns the previous value or -1. */
+  set(k: PrefixKey, v: number): number {
+    if (typeof k !== 'number') {
+      const old = this.other.get(k) ?? -1;
+      this.other.set(k, v);
+      return old;
+    }
+    const keys = this.ks;
+    const mask = this.mask;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) {
+        const old = this.vs[i];
+        this.vs[i] = v;
+        return old;
+      }
+      if (s === EMPTY) {
+        keys[i] = k;
+        this.vs[i] = v;
+        if (++this.count * 2 > mask) this.grow();
+        return -1;
+      }
+    }
+  }
+
+  /** Removes k; returns its value or -1. */
+  delete(k: PrefixKey): number {
+    if (typeof k !== 'number') {
+      const old = this.other.get(k) ?? -1;
+      this.other.delete(k);
+      return old;
+    }
+    const keys = this.ks;
+    const vals = this.vs;
+    const mask = this.mask;
+    let i = hash(k) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) break;
+      if (s === EMPTY) return -1;
+    }
+    const old = vals[i];
+    // Backward-shift deletion, as in PrefixMap.delete.
+    let hole = i;
+    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = hash(keys[j]) & mask;
+      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+        keys[hole] = keys[j];
+        vals[hole] = vals[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    this.count--;
+    return old;
+  }
+
+  /** Calls f for every entry. f may overwrite values (set on a present key) but not insert or delete. */
+  forEach(f: (v: number, k: PrefixKey) => void): void {
+    const keys = this.ks;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) f(this.vs[i], keys[i]);
+    this.other.forEach(f);
+  }
+
+  private grow(): void {
+    const oldKeys = this.ks;
+    const oldVals = this.vs;
+    const cap = oldKeys.length * 2;
+    const keys = new Float64Array(cap).fill(EMPTY);
+    const vals = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < oldKeys.length; j++) {
+      const k = oldKeys[j];
+      if (k === EMPTY) continue;
+      let i = hash(k) & mask;
+      while (keys[i] !== EMPTY) i = (i + 1) & mask;
+      keys[i] = k;
+      vals[i] = oldVals[j];
+    }
+    this.ks = keys;
+    this.vs = vals;
+    this.mask = mask;
+  }
+}

@@ -1,4 +1,4 @@
-/** A path in the RIB: one object per (peer, prefix, path id), implementing both Route and Candidate. */
+/** Paths in the RIB: interned per peer (RibPath) and materialized per prefix for the engine's views (RibRoute). */
 import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import { asPathLength } from '../wire/attributes/as-path.js';
 import type { PathAttributes } from '../wire/types.js';
@@ -11,10 +11,21 @@ import type { Route } from './types.js';
 export const REJECTED_RANK: AttrRank = Object.freeze({ localPref: 0, asPathLength: 0, origin: 0, med: 0, medGroup: 0, originatorId: -1, clusterListLength: 0 });
 const UNRESOLVED: NextHopRank = Object.freeze({ reachable: false, igpCost: 0 });
 
-export class RibRoute implements Route, Candidate {
+/**
+ * A path in the RIB without its prefix: (peer, path id, attributes, next hop) and what the decision reads
+ * from them. Interned per peer (RoutingEngine.path): the prefixes of one UPDATE — and every later UPDATE
+ * with the same attribute set and next hop — share one object, so the RIB keeps no object per route
+ * (DESIGN principle 6; the per-route object was most of the GC work at 1M prefixes).
+ */
+export class RibPath implements Candidate {
+  /** Index in the engine's path table while some Adj-RIB-In entry refers to it; -1 once freed. */
+  id = -1;
+  /** Where the engine interned it (to forget it when freed). */
+  internKey: object | null = null;
+  hopKey = '';
+
   constructor(
     readonly peerId: number,
-    readonly prefix: PrefixKey,
     readonly pathId: number,
     /** Post-import-policy attributes (what the decision and export see). */
     readonly attributes: PathAttributes,
@@ -25,12 +36,42 @@ export class RibRoute implements Route, Candidate {
     readonly rank: AttrRank,
     readonly peer: PeerRank,
     readonly nh: NextHopRank,
-    /** Passed loop detection and import policy: it is in the prefix's candidate list. */
+    /** Passed loop detection and import policy: it is a candidate for its prefixes. */
     readonly accepted: boolean,
   ) {}
 
-  static rejected(peerId: number, prefix: PrefixKey, pathId: number, received: PathAttributes, nextHop: string, ll: string | undefined, peer: PeerRank): RibRoute {
-    return new RibRoute(peerId, prefix, pathId, received, received, nextHop, ll, REJECTED_RANK, peer, UNRESOLVED, false);
+  static rejected(peerId: number, pathId: number, received: PathAttributes, nextHop: string, ll: string | undefined, peer: PeerRank): RibPath {
+    return new RibPath(peerId, pathId, received, received, nextHop, ll, REJECTED_RANK, peer, UNRESOLVED, false);
+  }
+}
+
+/** A path of one prefix, as the engine's views return it (built on demand from the prefix and its RibPath). */
+export class RibRoute implements Route, Candidate {
+  readonly peerId: number;
+  readonly pathId: number;
+  readonly attributes: PathAttributes;
+  readonly received: PathAttributes;
+  readonly nextHop: string;
+  readonly nextHopLinkLocal: string | undefined;
+  readonly rank: AttrRank;
+  readonly peer: PeerRank;
+  readonly nh: NextHopRank;
+  readonly accepted: boolean;
+
+  constructor(
+    readonly prefix: PrefixKey,
+    path: RibPath,
+  ) {
+    this.peerId = path.peerId;
+    this.pathId = path.pathId;
+    this.attributes = path.attributes;
+    this.received = path.received;
+    this.nextHop = path.nextHop;
+    this.nextHopLinkLocal = path.nextHopLinkLocal;
+    this.rank = path.rank;
+    this.peer = path.peer;
+    this.nh = path.nh;
+    this.accepted = path.accepted;
   }
 }
 

@@ -333,7 +333,8 @@ bestpath('btrd selects the same best path as BIRD for every prefix, from the sam
     const ok =
       row.btrdBest !== null &&
       row.btrdBest === row.birdBest &&
-      decided.best === best &&
+      // The engine builds its RibRoute views per call: compare the path, not the object.
+      decided.best !== null && best !== null && decided.best.peerId === best.peerId && decided.best.pathId === best.pathId && decided.best.attributes === best.attributes &&
       JSON.stringify(row.btrdCands) === JSON.stringify(row.birdCands);
     if (!ok) {
       mismatches.push(

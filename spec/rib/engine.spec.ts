@@ -21,10 +21,18 @@ test('prefixes whose announcements were all rejected leave nothing allocated', (
   e.addPeer(peer(1));
   const ps = Array.from({ length: 200 }, (_, i) => `10.${i}.0.0/16`);
   e.applyUpdate(1, announce(ps, attrs({ path: [65001, OWN_AS] })));
-  const held = (): number => (e as unknown as { prefixes: { size: number } }).prefixes.size;
-  assert.is(held(), 0, 'looped routes leave no prefix entries');
+  // The Loc-RIB table also holds the Adj-RIBs-In (pre-policy: looped routes stay there until withdrawn).
+  const rows = (): number => (e as unknown as { loc: { size: number } }).loc.size;
+  assert.is(e.counts().paths, 0);
+  assert.is(e.counts().best, 0);
+  assert.is(e.counts().perPeer.get(1)!.received, 200);
+  assert.is(rows(), 200, 'one row per prefix, held by the Adj-RIB-In entry only');
   e.applyUpdate(1, withdraw(ps));
-  assert.is(held(), 0);
+  assert.is(e.counts().perPeer.get(1)!.received, 0);
+  assert.is(rows(), 0, 'withdrawn: nothing left allocated');
+  e.applyUpdate(1, announce(ps, attrs({ path: [65001, OWN_AS] })));
+  e.removePeer(1);
+  assert.is(rows(), 0, 'peer down: nothing left allocated');
 });
 
 test('LOCAL_PREF received from eBGP is ignored: the route ranks at the default 100 (RFC 4271 §5.1.5)', () => {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { PrefixMap } from '../../lib/rib/prefix-map.js';
+import { PrefixIndex, PrefixMap } from '../../lib/rib/prefix-map.js';
 import type { PrefixKey } from '../../lib/wire/prefix.js';
 
 const test = suite('rib/prefix-map');
@@ -47,6 +47,29 @@ test('full-range IPv4 keys (above 2^32) and a million entries', () => {
   for (let i = 0; i < N; i += 2) assert.ok(m.delete(((i * 2654435761) % 2 ** 32) * 64 + 32));
   assert.is(m.size, N / 2);
   for (let i = 0; i < N; i++) assert.is(m.get(((i * 2654435761) % 2 ** 32) * 64 + 32), i % 2 ? i : undefined);
+});
+
+test('PrefixIndex behaves like a Map of non-negative integers (-1 = absent)', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'get'), key, fc.nat({ max: 2 ** 31 - 1 })), { maxLength: 600 }), (ops) => {
+      const m = new PrefixIndex(2);
+      const ref = new Map<PrefixKey, number>();
+      for (const [o, k, v] of ops) {
+        if (o === 'set') {
+          assert.is(m.set(k, v), ref.get(k) ?? -1);
+          ref.set(k, v);
+        } else if (o === 'delete') {
+          assert.is(m.delete(k), ref.get(k) ?? -1);
+          ref.delete(k);
+        } else assert.is(m.get(k), ref.get(k) ?? -1);
+        assert.is(m.size, ref.size);
+      }
+      const seen = new Map<PrefixKey, number>();
+      m.forEach((v, k) => seen.set(k, v));
+      assert.equal(new Map([...seen].sort((a, b) => String(a[0]).localeCompare(String(b[0])))), new Map([...ref].sort((a, b) => String(a[0]).localeCompare(String(b[0])))));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test.run();
