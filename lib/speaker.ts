@@ -35,6 +35,8 @@ import { FibWriter } from './fib/writer.js';
  * 814 in the CoNEXT 2009 bug table: a burst from one peer starved the others' keepalives).
  */
 const FLUSH_CHUNK = 2000;
+/** Most raw UPDATE bytes in one replica round (see roundLength). */
+const ROUND_BYTES = 1024 * 1024;
 const WITHDRAW_CHUNK = 5000;
 
 const STATE_NAMES: Readonly<Record<FsmState, PeerState>> = {
@@ -311,13 +313,27 @@ export class Speaker implements ApiProvider {
     this.roundScheduled = true;
     this.onReplicas('round', async (set) => {
       while (this.pendingRound.length > 0) {
-        const batch = this.pendingRound.splice(0, this.config.replication.maxRoundUpdates);
+        const batch = this.pendingRound.splice(0, this.roundLength());
         this.dispatchVoted(await set.applyRound(batch), batch);
       }
       this.roundScheduled = false;
       // Max-prefix needs fresh counts after every round; otherwise they are refreshed at most every 250 ms.
       await this.refreshReplicaCounts([...this.peers.values()].some((p) => p.established && p.config.maxPrefixes));
     });
+  }
+
+  /**
+   * Entries of the next round: at most max-round-updates UPDATEs and ROUND_BYTES of them (2,000 UPDATEs of
+   * 64 KB — RFC 8654 — would be a 128 MB round: tens of seconds per replica, and a round is all-or-nothing).
+   */
+  private roundLength(): number {
+    const max = Math.min(this.pendingRound.length, this.config.replication.maxRoundUpdates);
+    let bytes = 0;
+    for (let i = 0; i < max; i++) {
+      bytes += this.pendingRound[i].message.length;
+      if (bytes > ROUND_BYTES && i > 0) return i;
+    }
+    return max;
   }
 
   /** `batch`: the round's entries (input errors name them by index). */

@@ -49,8 +49,9 @@ export interface ReplicaSetOptions {
   /** k-of-n only: how many agreeing replicas decide. */
   readonly k?: number;
   /**
-   * A replica that has not answered a round within this time while another one has is faulty ('hang') and
-   * is stopped. When none has answered, up to OVERLOAD_GRACE more deadlines pass first (overload).
+   * A replica that has not answered a round within this time (and within HANG_FACTOR × the first answer's
+   * time) is faulty ('hang') and is stopped. When none has answered, up to OVERLOAD_GRACE more deadlines
+   * pass first (overload).
    */
   readonly roundDeadlineMs: number;
   /** Called when a round passes a deadline without any answer (overload), with the time waited so far. */
@@ -192,6 +193,10 @@ export function requiredCoverage(mode: VotingMode, n: number, k: number): number
 
 /** Extra round deadlines granted when no replica at all has answered (see roundDeadlineMs). */
 const OVERLOAD_GRACE = 2;
+/** A replica is late (hung) only once the round has taken this many times the first answer's time too. */
+const HANG_FACTOR = 3;
+/** close() waits at most this long for running queries. */
+const QUERY_DRAIN_MS = 2000;
 
 export class ReplicaSet {
   private readonly replicas: Replica[];
@@ -202,6 +207,7 @@ export class ReplicaSet {
   private chain: Promise<unknown> = Promise.resolve();
   private started = false;
   private closed = false;
+  private readonly queries = new Set<Promise<unknown>>();
   private pending: VotedDelta[] = [];
   /** Every round settled (all replicas answered or were declared faulty). */
   private settledChain: Promise<unknown> = Promise.resolve();
@@ -274,7 +280,19 @@ export class ReplicaSet {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // Destroying a pool under a running query makes Piscina throw asynchronously ("Unexpected message from
+    // Worker") when the answer arrives: let queries finish first (bounded).
+    if (this.queries.size > 0) await Promise.race([Promise.allSettled([...this.queries]), new Promise((r) => setTimeout(r, QUERY_DRAIN_MS).unref())]);
     await Promise.allSettled(this.replicas.map((r) => r.pool.destroy()));
+  }
+
+  /** A read-only query task on one replica, tracked so that close() can wait for it. */
+  private query<T>(r: Replica, task: ReplicaTask): Promise<T> {
+    if (this.closed) return Promise.reject(new ReplicaSetError('replica set is closed', 'BTRD_ERR_REPLICA_SET_CLOSED'));
+    const run = r.pool.run(task) as Promise<T>;
+    const tracked: Promise<unknown> = run.then(noop, noop).finally(() => this.queries.delete(tracked));
+    this.queries.add(tracked);
+    return run;
   }
 
   addPeer(peer: PeerConfig): Promise<VotedDelta> {
@@ -302,14 +320,14 @@ export class ReplicaSet {
   async adjRibOut(peerId: number): Promise<PeerOut> {
     await this.chain.catch(() => undefined);
     const r = this.bestReplica(() => true);
-    return (await r.pool.run({ kind: 'adj-rib-out', peerId })) as AdjRibOutResult;
+    return this.query<AdjRibOutResult>(r, { kind: 'adj-rib-out', peerId });
   }
 
   /** RIB counters from a live replica agreeing with the voted state (API, max-prefix). */
   async counts(): Promise<CountsResult> {
     await this.chain.catch(() => undefined);
     const r = this.bestReplica(() => true);
-    return (await r.pool.run({ kind: 'counts' })) as CountsResult;
+    return this.query<CountsResult>(r, { kind: 'counts' });
   }
 
   /**
@@ -319,7 +337,7 @@ export class ReplicaSet {
   async routes(query: RouteQuery): Promise<RouteQueryResult> {
     const full = this.replicas.some((r) => r.alive && r.knobs.prefixes === undefined);
     const r = this.bestReplica((x) => !full || x.knobs.prefixes === undefined);
-    return (await r.pool.run({ kind: 'routes', query })) as RouteQueryResult;
+    return this.query<RouteQueryResult>(r, { kind: 'routes', query });
   }
 
   /** The voter's counters (API, metrics). */
@@ -808,15 +826,24 @@ export class ReplicaSet {
           settledResolve();
         });
       };
-      // Hang detection is relative: when NO replica has answered by the deadline, the daemon is overloaded
-      // (or the round is simply large), not every replica buggy at once — wait up to OVERLOAD_GRACE more
-      // deadlines before declaring them all hung (which a poison input that hangs every replica still is).
+      // Hang detection is relative. When NO replica has answered by the deadline, the daemon is overloaded
+      // (or the round is large), not every replica buggy at once: wait up to OVERLOAD_GRACE more deadlines
+      // before declaring them all hung (a poison input that hangs every replica still is). When some have
+      // answered, a late one is hung only after HANG_FACTOR × the first answer's time as well (replicas
+      // share the cores: one finishing first does not make the others buggy).
+      const startedAt = performance.now();
+      let firstAnswerMs = -1;
       let extensions = 0;
       const onDeadline = (): void => {
+        const elapsed = performance.now() - startedAt;
         if (arrivals.size === 0 && extensions < OVERLOAD_GRACE && [...expected].some((r) => !faults.has(r))) {
           extensions++;
-          this.opts.onSlowRound?.(task.round, (extensions + 1) * this.opts.roundDeadlineMs);
+          this.opts.onSlowRound?.(task.round, elapsed);
           timer = setTimeout(onDeadline, this.opts.roundDeadlineMs);
+          return;
+        }
+        if (firstAnswerMs >= 0 && elapsed < HANG_FACTOR * firstAnswerMs) {
+          timer = setTimeout(onDeadline, HANG_FACTOR * firstAnswerMs - elapsed);
           return;
         }
         for (const r of expected) if (!arrivals.has(r) && !faults.has(r)) {
@@ -843,6 +870,7 @@ export class ReplicaSet {
             r.selfCheckFailures += result.selfCheckFailures;
             r.lastRound = task.round;
             r.lastDigest = result.ribDigest;
+            if (firstAnswerMs < 0) firstAnswerMs = performance.now() - startedAt;
             arrivals.set(r.index, result);
             step();
           },
