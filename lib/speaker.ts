@@ -255,6 +255,7 @@ export class Speaker implements ApiProvider {
         ...(k.padBytes !== undefined ? { padBytes: k.padBytes } : {}),
         ...(k.maxOldGenerationMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: k.maxOldGenerationMb } } : {}),
       },
+      ...(k.fault ? { fault: k.fault } : {}),
     }));
     this.replicaSet = new ReplicaSet({
       engine: {
@@ -276,6 +277,8 @@ export class Speaker implements ApiProvider {
       },
       onSlowRound: (round, waitedMs) => this.logger.warn({ round, waitedMs }, 'no replica has answered the round yet: overloaded; the hang verdict waits'),
       onFailover: (r) => void this.fibWriter?.failover(r).catch((err: unknown) => this.logger.error({ err, replica: r }, 'fib: fail-over rewrite failed')),
+      controller: r.controller,
+      logger: this.logger.child({ component: 'replica-controller' }),
     });
     await this.replicaSet.start();
     this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');

@@ -67,6 +67,26 @@ replication:
       pad-every-updates: 0    # memory-layout diversity: retained padding allocations
       pad-bytes: 0
       # max-old-generation-mb: 4096   # V8 heap limit of this replica's thread
+      # TEST ONLY: deliberate bugs to prove the controller (lib/replica/faults.ts). Off when absent.
+      # fault:
+      #   crash-as-path-longer-than: 255      # crash while parsing an AS_PATH longer than this
+      #   crash-on-attribute-type: 99         # crash while parsing an UPDATE with this attribute type code
+      #   wrong-best-in-range: 10.0.0.0/8     # report a non-best path as best for prefixes in this block
+      #   wrong-best-prefers: longest-as-path # ... the longest AS_PATH (or: other)
+      #   hang-on-prefix: 192.0.2.0/24        # hang (busy loop) on an UPDATE carrying this prefix
+      #   hang-ms: 600000                     # ... for this long
+      #   leak-bytes-per-update: 4096         # retain this much heap per UPDATE
+      #   flip-next-hop-bit: { range: 0.0.0.0/0, bit: 0 }   # corrupt the reported best's next hop
+      #   crash-after-rounds: 100             # crash in the R-th round of each instance
+      #   only-impl: a                        # the bug lives only in impl a (a restart rotates it away)
+  # The controller: judges replicas (crash, hang = missed round deadline, leak, wrong), restarts them with
+  # rotated diversity, re-syncs them from a healthy replica's Adj-RIB-In, quarantines poison UPDATEs.
+  controller:
+    restart: true              # restart faulty replicas (false: a faulty replica stays out)
+    restart-backoff-ms: 200    # first restart delay, doubled per restart of the same replica (max 30 s)
+    max-restarts: 5            # a replica failing after this many restarts is retired (degraded, reported)
+    # heap-limit-mb: 2048      # leak: V8 used heap of a replica above this. Default: off
+    wrong-threshold: { m: 3, w: 10 }   # wrong: in the minority in m of its last w voted rounds
 
 # The FIB: voted best routes (prefix -> next hop + route digest), kept in memory (copy-on-write, for
 # lookups, the API and the audit) and written to the listed backends. Optional.

@@ -9,7 +9,7 @@
  * lib/config/load.ts turns the problems into a ConfigError that names the file and the field path.
  */
 import { z } from 'zod';
-import type { AddressFamily, BtrdConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm, ReplicaKnobsConfig } from './types.js';
+import type { AddressFamily, BtrdConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm, ReplicaFaultConfig, ReplicaKnobsConfig } from './types.js';
 import {
   MAX_ASN,
   canonicalIp,
@@ -191,8 +191,28 @@ export const RawConfigSchema = mapping(
           'pad-every-updates': intIn(0, 1000000).optional(),
           'pad-bytes': intIn(0, 1 << 24).optional(),
           'max-old-generation-mb': intIn(16, 65536).optional(),
+          // TEST ONLY fault injection (lib/replica/faults.ts): deliberate bugs to prove the controller.
+          fault: mapping({
+            'crash-as-path-longer-than': intIn(0, 65535).optional(),
+            'crash-on-attribute-type': intIn(0, 255, 'a path attribute type code 0..255').optional(),
+            'wrong-best-in-range': prefix.optional(),
+            'wrong-best-prefers': oneOf(['longest-as-path', 'other'] as const).optional(),
+            'hang-on-prefix': prefix.optional(),
+            'hang-ms': intIn(0, 3600000).optional(),
+            'leak-bytes-per-update': intIn(0, 1 << 26).optional(),
+            'flip-next-hop-bit': mapping({ range: prefix.optional(), bit: intIn(0, 127).optional() }).optional(),
+            'crash-after-rounds': intIn(1, 1 << 30).optional(),
+            'only-impl': oneOf(['a', 'b'] as const).optional(),
+          }).optional(),
         }),
       ).default([]),
+      controller: mapping({
+        restart: bool().default(true),
+        'restart-backoff-ms': intIn(0, 600000, 'an integer 0..600000 milliseconds').default(200),
+        'max-restarts': intIn(0, 1000).default(5),
+        'heap-limit-mb': intIn(16, 65536, 'an integer 16..65536 MB').optional(),
+        'wrong-threshold': mapping({ m: intIn(1, 1000).default(3), w: intIn(1, 1000).default(10) }).default({ m: 3, w: 10 }),
+      }).optional(),
     }).optional(),
     fib: mapping({
       // One name or a list; memory is always kept (lookups, API, audit, dumps).
@@ -284,6 +304,8 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
   if (cfg.replication && cfg.replication.knobs.length > cfg.replicas) {
     out.push({ path: ['replication', 'knobs'], message: `${cfg.replication.knobs.length} knob sets for ${cfg.replicas} replicas (at most one per replica)` });
   }
+  const wt = cfg.replication?.controller?.['wrong-threshold'];
+  if (wt && wt.m > wt.w) out.push({ path: ['replication', 'controller', 'wrong-threshold', 'm'], message: `m = ${wt.m} is more than w = ${wt.w} (m minority rounds out of the last w)` });
   if (cfg.replication?.k !== undefined && (cfg.replication.mode !== 'k-of-n' || cfg.replication.k > cfg.replicas)) {
     out.push({ path: ['replication', 'k'], message: cfg.replication.mode !== 'k-of-n' ? 'k only applies to mode k-of-n' : `k = ${cfg.replication.k} is more than replicas = ${cfg.replicas}` });
   }
@@ -449,6 +471,7 @@ function toReplication(cfg: RawConfig): BtrdConfig['replication'] {
       padEveryUpdates: k?.['pad-every-updates'],
       padBytes: k?.['pad-bytes'],
       maxOldGenerationMb: k?.['max-old-generation-mb'],
+      fault: k?.fault ? toFault(k.fault) : undefined,
     });
   });
   return compact({
@@ -457,6 +480,30 @@ function toReplication(cfg: RawConfig): BtrdConfig['replication'] {
     roundDeadlineMs: r?.['round-deadline-ms'] ?? 10000,
     maxRoundUpdates: r?.['max-round-updates'] ?? 2000,
     knobs,
+    controller: compact({
+      restart: r?.controller?.restart ?? true,
+      restartBackoffMs: r?.controller?.['restart-backoff-ms'] ?? 200,
+      maxRestarts: r?.controller?.['max-restarts'] ?? 5,
+      heapLimitMb: r?.controller?.['heap-limit-mb'],
+      wrongThreshold: r?.controller?.['wrong-threshold'] ?? { m: 3, w: 10 },
+    }),
+  });
+}
+
+type RawFault = NonNullable<NonNullable<NonNullable<RawConfig['replication']>['knobs'][number]>['fault']>;
+
+function toFault(f: RawFault): ReplicaFaultConfig {
+  return compact<ReplicaFaultConfig>({
+    crashAsPathLongerThan: f['crash-as-path-longer-than'],
+    crashOnAttributeType: f['crash-on-attribute-type'],
+    wrongBestInRange: f['wrong-best-in-range'],
+    wrongBestPrefers: f['wrong-best-prefers'],
+    hangOnPrefix: f['hang-on-prefix'],
+    hangMs: f['hang-ms'],
+    leakBytesPerUpdate: f['leak-bytes-per-update'],
+    flipNextHopBit: f['flip-next-hop-bit'] ? compact({ range: f['flip-next-hop-bit'].range, bit: f['flip-next-hop-bit'].bit }) : undefined,
+    crashAfterRounds: f['crash-after-rounds'],
+    onlyImpl: f['only-impl'],
   });
 }
 

@@ -107,6 +107,31 @@ export interface ReplicaKnobsConfig {
   padEveryUpdates?: number;
   padBytes?: number;
   maxOldGenerationMb?: number;
+  /** TEST ONLY fault injection (lib/replica/faults.ts ReplicaFaultKnob). */
+  fault?: ReplicaFaultConfig;
+}
+
+/** Same fields as lib/replica/faults.ts ReplicaFaultKnob. */
+export interface ReplicaFaultConfig {
+  crashAsPathLongerThan?: number;
+  crashOnAttributeType?: number;
+  wrongBestInRange?: string;
+  wrongBestPrefers?: 'longest-as-path' | 'other';
+  hangOnPrefix?: string;
+  hangMs?: number;
+  leakBytesPerUpdate?: number;
+  flipNextHopBit?: { range?: string; bit?: number };
+  crashAfterRounds?: number;
+  onlyImpl?: 'a' | 'b';
+}
+
+/** The replica controller (lib/replica/controller.ts ControllerOptions). */
+export interface ReplicaControllerConfig {
+  restart: boolean;
+  restartBackoffMs: number;
+  maxRestarts: number;
+  heapLimitMb?: number;
+  wrongThreshold: { m: number; w: number };
 }
 
 export interface ReplicationConfig {
@@ -115,4 +140,5 @@ export interface ReplicationConfig {
   roundDeadlineMs: number;
   maxRoundUpdates: number;
   knobs: ReplicaKnobsConfig[];
+  controller: ReplicaControllerConfig;
 }

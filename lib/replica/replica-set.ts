@@ -121,11 +121,14 @@ interface Replica {
   /** Round whose input it last failed on (poison: a second failure on the same routes). */
   lastFailRound: number | null;
   /** syncing: what it was re-synced from, when, and whether a join is queued. */
-  sync: { donor: number; startedAt: number; replay: RoundUpdate[]; joinQueued: boolean; replayed: boolean } | null;
+  sync: { donor: number; startedAt: number; replay: RoundUpdate[]; joinQueued: boolean; replayed: boolean; quarantinedBefore: number } | null;
   treeAuditDivergences: number;
+  /** syncing: its tasks are posted one after the other. */
+  tail: Promise<void>;
 }
 
 const WORKER = fileURLToPath(new URL('../../workers/decision.js', import.meta.url));
+const noop = (): void => undefined;
 /** Rounds whose input (and majority digest) is kept for poison bisection and re-sync checks. */
 const INPUTS_KEPT = 16;
 const DIGESTS_KEPT = 256;
@@ -133,7 +136,7 @@ const DIGESTS_KEPT = 256;
 const RESYNC_MESSAGE_LENGTH = 4096;
 
 function newPool(knobs: ReplicaKnobs): Piscina<ReplicaTask, unknown> {
-  return new Piscina<ReplicaTask, unknown>({
+  const pool = new Piscina<ReplicaTask, unknown>({
     filename: WORKER,
     minThreads: 1,
     maxThreads: 1,
@@ -142,6 +145,10 @@ function newPool(knobs: ReplicaKnobs): Piscina<ReplicaTask, unknown> {
     atomics: 'async',
     ...(knobs.layout?.resourceLimits ? { resourceLimits: { ...knobs.layout.resourceLimits } } : {}),
   });
+  // A result that arrives while a judged replica's pool is being destroyed has no task any more: Piscina
+  // reports it as an 'error' event, which must not take the process down (the verdict is already made).
+  pool.on('error', noop);
+  return pool;
 }
 
 /**
@@ -176,7 +183,6 @@ export function quorumNeeded(mode: VotingMode, members: number, k: number): numb
   }
 }
 
-const noop = (): void => undefined;
 
 /** Minimum number of replicas covering every prefix that a mode needs. */
 export function requiredCoverage(mode: VotingMode, n: number, k: number): number {
@@ -265,6 +271,7 @@ export class ReplicaSet {
       lastFailRound: null,
       sync: null,
       treeAuditDivergences: 0,
+      tail: Promise.resolve(),
     }));
     this.majorityDigest.set(-1, 0);
   }
@@ -531,6 +538,8 @@ export class ReplicaSet {
   private async restart(r: Replica, cause: VerdictCause): Promise<void> {
     if (this.closed || r.state !== 'restarting') return;
     await this.settledChain.catch(noop);
+    // A poison suspect not isolated yet (queued behind this restart): isolate it first, or the replay carries it.
+    for (const [round, failed] of this.roundFailures) if (failed.size >= 2 && !this.bisected.has(round)) await this.isolatePoison(round, r.knobs);
     const last = this.lastClosedRound;
     const target = this.majorityDigest.get(last);
     const full = (x: Replica): boolean => x.knobs.prefixes === undefined;
@@ -555,9 +564,10 @@ export class ReplicaSet {
     r.generation++;
     r.knobs = rotateKnobs(r.baseKnobs, r.generation);
     r.pool = newPool(r.knobs);
+    r.tail = Promise.resolve();
     r.rounds = 0;
     const replay = dump.peers.flatMap((p) => p.messages.map((message) => ({ peerId: p.peerId, message })));
-    r.sync = { donor: donor.index, startedAt, replay, joinQueued: false, replayed: false };
+    r.sync = { donor: donor.index, startedAt, replay, joinQueued: false, replayed: false, quarantinedBefore: this.ctl.quarantinedTotal };
     r.state = 'syncing';
     this.log.info({ replica: r.index, generation: r.generation, donor: donor.index, messages: replay.length, knobs: { impl: r.knobs.impl, orderSeed: r.knobs.orderSeed } }, `replica ${r.index} restarted (${cause}); re-syncing from replica ${donor.index}`);
     const gen = r.generation;
@@ -582,12 +592,21 @@ export class ReplicaSet {
    * that voted round (the last replay chunk: the state of the last closed round; a followed round: itself).
    */
   private follow(r: Replica, gen: number, task: ReplicaTask, asRound?: number): void {
-    const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${this.opts.roundDeadlineMs} ms`), this.opts.roundDeadlineMs);
-    this.timers.add(deadline);
-    r.pool.run(task).then(
-      (res) => {
+    // Posted one at a time (a fresh pool does not keep the order of tasks posted before its thread is up).
+    const run = r.tail.then(async () => {
+      if (r.generation !== gen || r.state !== 'syncing') return null;
+      const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${this.opts.roundDeadlineMs} ms`), this.opts.roundDeadlineMs);
+      this.timers.add(deadline);
+      try {
+        return await r.pool.run(task);
+      } finally {
         clearTimeout(deadline);
         this.timers.delete(deadline);
+      }
+    });
+    r.tail = run.then(noop, noop);
+    run.then(
+      (res) => {
         if (r.generation !== gen || r.state !== 'syncing') return;
         if (asRound === undefined || res === null) return;
         const rr = res as RoundResult;
@@ -601,8 +620,6 @@ export class ReplicaSet {
         this.checkFollower(r);
       },
       (e: unknown) => {
-        clearTimeout(deadline);
-        this.timers.delete(deadline);
         this.syncFailed(r, gen, 'crash', (e as Error)?.message ?? String(e));
       },
     );
@@ -615,7 +632,7 @@ export class ReplicaSet {
     const want = this.majorityDigest.get(r.lastRound);
     if (want === undefined && !partial) return; // that round had no majority digest: wait for the next one
     if (!partial && want !== r.lastDigest) {
-      this.syncFailed(r, r.generation, 'wrong', `after re-sync its whole-RIB digest for round ${r.lastRound} differs from the majority's`);
+      this.syncFailed(r, r.generation, 'wrong', `after re-sync its whole-RIB digest for round ${r.lastRound} is ${r.lastDigest}, the majority's ${want}`);
       return;
     }
     if (!r.sync.joinQueued) {
@@ -651,11 +668,13 @@ export class ReplicaSet {
     if (r.generation !== gen || r.state !== 'syncing') return;
     this.ctl.resyncs.failed++;
     const replay = r.sync?.replay ?? [];
+    // A quarantine since the dump: the replay still carried the poison; the next restart will not.
+    const staleDump = r.sync !== null && this.ctl.quarantinedTotal !== r.sync.quarantinedBefore;
     r.sync = null;
     void r.pool.destroy().catch(noop);
     this.ctl.verdict(r.index, r.generation, kind, -1, `during re-sync: ${evidence}`);
     r.fault = new ReplicaFault(`replica ${r.index}: ${kind} during re-sync: ${evidence}`, kind, r.index, -1);
-    if (kind === 'crash' || kind === 'hang') {
+    if ((kind === 'crash' || kind === 'hang') && !staleDump) {
       // The routes it crashed on came from the input it first failed on: a second failure — isolate it.
       const first = r.lastFailRound;
       if (first !== null && this.inputs.has(first) && !this.bisected.has(first)) this.enqueue(() => this.isolatePoison(first, r.knobs));

@@ -40,7 +40,7 @@ load('a minimal config gets the documented defaults', () => {
     api: { listen: '127.0.0.1:8179', enableWrite: false },
     log: { level: 'info', pretty: false },
     replicas: 1,
-    replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, knobs: [{ impl: 'a' }] },
+    replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, knobs: [{ impl: 'a' }], controller: { restart: true, restartBackoffMs: 200, maxRestarts: 5, wrongThreshold: { m: 3, w: 10 } } },
     fib: { backends: ['memory'], kernel: { table: 254, protocol: 186, onShutdown: 'remove', startupHoldMs: 0 }, audit: { intervalMs: 60000, idleMs: 2000 } },
   });
 });
@@ -56,6 +56,29 @@ fib: { backend: [kernel, mrt], kernel: { table: 100, protocol: 201, on-shutdown:
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { kernel: { protocol: 2 } }\n`, 'f.yaml'), /fib\.kernel\.protocol.*5\.\.255/);
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { kernel: { on-shutdown: flush } }\n`, 'f.yaml'), /fib\.kernel\.on-shutdown.*keep, remove/);
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { audit: { interval-ms: 5 } }\n`, 'f.yaml'), /fib\.audit\.interval-ms/);
+});
+
+load('replication.controller and per-replica fault keys (kebab-case) reach the config; m > w is refused', () => {
+  const c = parseConfig(`${MINIMAL}
+replicas: 3
+replication:
+  controller: { restart-backoff-ms: 50, max-restarts: 2, heap-limit-mb: 512, wrong-threshold: { m: 2, w: 5 } }
+  knobs:
+    - fault: { crash-as-path-longer-than: 255, only-impl: a }
+    - fault: { wrong-best-in-range: 10.0.0.0/8, wrong-best-prefers: longest-as-path, flip-next-hop-bit: { bit: 3 }, hang-on-prefix: 192.0.2.0/24, hang-ms: 100, leak-bytes-per-update: 10, crash-after-rounds: 7, crash-on-attribute-type: 99 }
+`, 'c.yaml');
+  assert.equal(c.replication.controller, { restart: true, restartBackoffMs: 50, maxRestarts: 2, heapLimitMb: 512, wrongThreshold: { m: 2, w: 5 } });
+  assert.equal(c.replication.knobs[0].fault, { crashAsPathLongerThan: 255, onlyImpl: 'a' });
+  assert.equal(c.replication.knobs[1].fault, { wrongBestInRange: '10.0.0.0/8', wrongBestPrefers: 'longest-as-path', flipNextHopBit: { bit: 3 }, hangOnPrefix: '192.0.2.0/24', hangMs: 100, leakBytesPerUpdate: 10, crashAfterRounds: 7, crashOnAttributeType: 99 });
+  assert.is(c.replication.knobs[2].fault, undefined);
+  assert.throws(() => parseConfig(`${MINIMAL}
+replicas: 3
+replication: { controller: { wrong-threshold: { m: 6, w: 5 } } }
+`, 'c.yaml'), /wrong-threshold/);
+  assert.throws(() => parseConfig(`${MINIMAL}
+replicas: 3
+replication: { knobs: [{ fault: { crash-on-attribute-type: 300 } }] }
+`, 'c.yaml'), /crash-on-attribute-type/);
 });
 
 load('replicas without knobs get automatic diversity; explicit knobs are kept', () => {
