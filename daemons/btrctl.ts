@@ -184,7 +184,7 @@ function neighborDetail(n: NeighborStatus): string {
 }
 
 function routeRow(prefix: string, r: RouteJson, best: boolean): (string | number)[] {
-  return [best ? `*${prefix}` : ` ${prefix}`, r.nextHop, r.peer ?? `#${r.peerId}`, r.asPath || '(empty)', r.localPref ?? '-', r.med ?? '-', r.origin ?? '-', r.communities.join(' ')];
+  return [`${best ? '*' : ' '}${prefix}`, r.nextHop, r.peer ?? `#${r.peerId}`, r.asPath || '(empty)', r.localPref ?? '-', r.med ?? '-', r.origin ?? '-', r.communities.join(' ')];
 }
 
 const ROUTE_HEADER = [' Prefix', 'Next hop', 'From', 'AS path', 'LocPrf', 'MED', 'Origin', 'Communities'];
@@ -194,7 +194,9 @@ function routesTable(res: RouteQueryResult, withCandidates: boolean): string {
   for (const e of res.entries as RouteEntryJson[]) {
     if (withCandidates && e.candidates) {
       const same = (r: RouteJson): boolean => e.best !== null && r.peerId === e.best.peerId && r.pathId === e.best.pathId;
-      e.candidates.forEach((c, i) => rows.push(routeRow(i === 0 ? e.prefix : '', c, same(c))));
+      // The best first (as birdc does), then the other candidates.
+      const ordered = [...e.candidates.filter(same), ...e.candidates.filter((c) => !same(c))];
+      ordered.forEach((c, i) => rows.push(routeRow(i === 0 ? e.prefix : '', c, same(c))));
       if (e.candidates.length === 0 && e.best) rows.push(routeRow(e.prefix, e.best, true));
     } else if (e.best) rows.push(routeRow(e.prefix, e.best, true));
   }

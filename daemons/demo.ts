@@ -17,6 +17,7 @@
  *   --seconds S   give up after S seconds (default 60)
  *   --address A   first three octets of the loopback addresses to use (default 127.0.4)
  *   --port P      base TCP port (default 24100: BGP P and P+1, API P+2)
+ *   --hold S      keep both btrd running S seconds after the checks, to try btrctl against the voted one
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -127,7 +128,7 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function runDemo(opts: { json: boolean; peers: number; seconds: number; addr: string; port: number; out: (s: string) => void }): Promise<DemoSummary> {
+export async function runDemo(opts: { json: boolean; peers: number; seconds: number; addr: string; port: number; holdSeconds?: number; out: (s: string) => void }): Promise<DemoSummary> {
   const t0 = performance.now();
   const say = (s: string): void => {
     if (!opts.json) opts.out(s + '\n');
@@ -286,6 +287,10 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       for (const [name, ok] of Object.entries(checks)) say(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
       say(`\n${result.ok ? 'demo OK' : 'demo FAILED'} in ${result.seconds} s`);
     } else opts.out(JSON.stringify(result, null, 2) + '\n');
+    if (opts.holdSeconds) {
+      say(`\nholding for ${opts.holdSeconds} s: btrctl --api ${opts.addr}.1:${apiPort} show neighbors | routes [PREFIX] | replicas | votes | quarantine | fib; lookup IP`);
+      await sleep(opts.holdSeconds * 1000);
+    }
     return result;
   } finally {
     const step = async (what: string, p: Promise<unknown>): Promise<void> => {
@@ -309,15 +314,17 @@ async function main(): Promise<number> {
       seconds: { type: 'string', default: '60' },
       address: { type: 'string', default: '127.0.4' },
       port: { type: 'string', default: '24100' },
+      hold: { type: 'string', default: '0' },
     },
   });
-  const seconds = Number(values.seconds);
+  const hold = Number(values.hold);
+  const seconds = Number(values.seconds) + hold;
   const deadline = setTimeout(() => {
     process.stderr.write(`demo: not finished after ${seconds} s: giving up\n`);
     process.exit(1);
   }, seconds * 1000);
   deadline.unref();
-  const r = await runDemo({ json: values.json === true, peers: Number(values.peers), seconds, addr: values.address!, port: Number(values.port), out: (s) => process.stdout.write(s) });
+  const r = await runDemo({ json: values.json === true, peers: Number(values.peers), seconds, addr: values.address!, port: Number(values.port), holdSeconds: hold, out: (s) => process.stdout.write(s) });
   return r.ok ? 0 : 1;
 }
 
