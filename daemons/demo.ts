@@ -96,7 +96,7 @@ function configYaml(o: { addr: string; port: number; replicas: number; feeds: Fe
           '  knobs:',
           '    - { impl: a, order-seed: 1 }',
           '    - { impl: b, order-seed: 2, tiebreak-seed: 7 }',
-          '    - { impl: a, reverse-scan: true }',
+          `    - { impl: a, reverse-scan: true, fault: { wrong-best-in-range: ${FAULT_RANGE} } }   # replica ${FAULTY}: the deliberate bug`,
         ]
       : []),
     o.api ? `api: { listen: "${o.addr}.1:${o.api.port}", enable-write: true, write-token: "${o.api.token}" }` : 'api: null',
@@ -139,9 +139,7 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
   const token = randomBytes(16).toString('hex');
   const apiPort = opts.port + 2;
   const logger = createLogger({ level: 'warn', pretty: true, destination: { write: (l: string) => (opts.json ? undefined : process.stderr.write(l)) } });
-  const voted = new Speaker(parseConfig(configYaml({ addr: opts.addr, port: opts.port, replicas: 3, feeds, api: { port: apiPort, token } }), 'demo-voted.yaml'), logger.child({ btrd: 'voted' }), {
-    replicaFaults: { [FAULTY]: { wrongBestInRange: FAULT_RANGE } },
-  });
+  const voted = new Speaker(parseConfig(configYaml({ addr: opts.addr, port: opts.port, replicas: 3, feeds, api: { port: apiPort, token } }), 'demo-voted.yaml'), logger.child({ btrd: 'voted' }));
   const reference = new Speaker(parseConfig(configYaml({ addr: opts.addr, port: opts.port + 1, replicas: 1, feeds }), 'demo-reference.yaml'), logger.child({ btrd: 'reference' }));
   let api: ApiServer | null = null;
   const injectors: Injector[] = [];

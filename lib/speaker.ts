@@ -19,7 +19,7 @@ import { SessionManager } from './session/manager.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
 import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-set.js';
-import type { ReplicaFaultKnob, ReplicaKnobs } from './replica/knobs.js';
+import type { ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
 import { PackError, packUpdates } from './export/packer.js';
@@ -126,11 +126,6 @@ function sessionIdentity(config: BtrdConfig, p: PeerConfig): string {
   return JSON.stringify([rest, config.asn, config.routerId]);
 }
 
-/** TEST ONLY (the demo and specs): deliberate replica faults by replica index (lib/replica/knobs.ts). */
-export interface SpeakerTestOptions {
-  readonly replicaFaults?: Readonly<Record<number, ReplicaFaultKnob>>;
-}
-
 export class Speaker implements ApiProvider {
   private config: BtrdConfig;
   private engine: RoutingEngine;
@@ -153,7 +148,7 @@ export class Speaker implements ApiProvider {
   /** The FIB (lib/fib/writer.ts): every Loc-RIB change dispatched goes here, then to the backends. */
   private fibWriter: FibWriter | null = null;
 
-  constructor(config: BtrdConfig, private readonly logger: Logger, private readonly testing: SpeakerTestOptions = {}) {
+  constructor(config: BtrdConfig, private readonly logger: Logger) {
     this.config = config;
     this.engine = this.newEngine(config);
     this.manager = new SessionManager({ listen: config.listen, logger: logger.child({ component: 'sessions' }) });
@@ -241,14 +236,13 @@ export class Speaker implements ApiProvider {
   private async startReplicas(): Promise<void> {
     const c = this.config;
     const r = c.replication;
-    const knobs: ReplicaKnobs[] = r.knobs.map((k, i) => ({
+    const knobs: ReplicaKnobs[] = r.knobs.map((k) => ({
       impl: k.impl,
       ...(k.orderSeed !== undefined ? { orderSeed: k.orderSeed } : {}),
       ...(k.tiebreakSeed !== undefined ? { tiebreakSeed: k.tiebreakSeed } : {}),
       ...(k.delayMs !== undefined ? { delayMs: k.delayMs } : {}),
       ...(k.jitterMs !== undefined ? { jitterMs: k.jitterMs } : {}),
       ...(k.prefixes ? { prefixes: k.prefixes } : {}),
-      ...(this.testing.replicaFaults?.[i] ? { fault: this.testing.replicaFaults[i] } : {}),
       layout: {
         ...(k.reverseScan !== undefined ? { reverseScan: k.reverseScan } : {}),
         ...(k.padEveryUpdates !== undefined ? { padEveryUpdates: k.padEveryUpdates } : {}),
