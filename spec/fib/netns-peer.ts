@@ -14,6 +14,7 @@ interface Args {
   asn: number;
   routerId: string;
   file: string;
+  ipv6?: boolean;
 }
 
 const args = JSON.parse(process.argv[2]) as Args;
@@ -28,7 +29,7 @@ for (let at = 0; at < buf.length; ) {
 let inj: Injector | null = null;
 for (let attempt = 0; attempt < 100 && inj === null; attempt++) {
   try {
-    inj = await Injector.connect({ remoteAddress: args.remote, remotePort: args.port, localAddress: args.local, localAs: args.asn, routerId: args.routerId, connectTimeoutMs: 5000 });
+    inj = await Injector.connect({ remoteAddress: args.remote, remotePort: args.port, localAddress: args.local, localAs: args.asn, routerId: args.routerId, connectTimeoutMs: 5000, ...(args.ipv6 ? { ipv6: true } : {}) });
   } catch {
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -39,6 +40,7 @@ if (inj === null) {
 }
 await inj.send(messages);
 await inj.sendEndOfRib();
+if (args.ipv6) await inj.sendEndOfRib(2, 1);
 console.log(`sent ${messages.length}`);
 process.stdin.resume();
 process.stdin.on('end', () => {

@@ -29,7 +29,8 @@ import { RoutingEngine } from '../../lib/rib/engine.js';
 import { ReplicaSet } from '../../lib/replica/replica-set.js';
 import type { ReplicaKnobs } from '../../lib/replica/knobs.js';
 import { decodeUpdate } from '../../lib/wire/update.js';
-import { formatPrefix, type PrefixKey } from '../../lib/wire/prefix.js';
+import { formatPrefix, parsePrefix, type PrefixKey } from '../../lib/wire/prefix.js';
+import { formatIpv6, parseIpv6 } from '../../lib/wire/address.js';
 import { peerFeed, type PeerFeed } from '../interop/setup.js';
 import { ENGINE, loadRawJinx, makeRounds } from '../replica/feed.js';
 
@@ -40,6 +41,7 @@ const PROTO = 202;
 const FOREIGN_PROTO = 203;
 const BTRD = { addr: '127.0.3.1', port: 23001 };
 const PEER = '127.0.3.2';
+const PEER6 = '127.0.3.3';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const BTRD_JS = join(here, '../../daemons/btrd.js');
 const PEER_JS = join(here, 'netns-peer.js');
@@ -47,8 +49,11 @@ const PEER_JS = join(here, 'netns-peer.js');
 let skip: string | null = null;
 let dir = '';
 let feed: PeerFeed;
-/** The oracle: prefix text → next hop, straight from the MRT dump. */
+/** An IPv6 peer's table (MP-BGP over the IPv4 session, RFC 4760), run 1 only. */
+let feed6: PeerFeed;
+/** The oracle: prefix text → next hop, straight from the MRT dumps. */
 let want = new Map<string, string>();
+let want6 = new Map<string, string>();
 
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -86,21 +91,34 @@ async function waitFor<T>(what: string, f: () => T | undefined, ms: number, ever
 }
 
 /** Addresses on the veth in the namespace so that every next hop is on a connected /24 (or /64). */
-function makeReachable(hops: Iterable<string>): void {
+function makeReachable(next: Iterable<string>): void {
+  const hops = [...new Set(next)];
   const nets = new Set<string>();
+  const nets6 = new Set<string>();
   for (const h of hops) {
-    if (h.includes(':')) continue;
+    if (h.includes(':')) {
+      // An address in the next hop's /64 (RFC 5952 text of a /64 network ends in "::").
+      nets6.add(formatPrefix(parsePrefix(`${h}/64`)).replace(/\/64$/, ''));
+      continue;
+    }
     const [a, b, c] = h.split('.');
     nets.add(`${a}.${b}.${c}`);
   }
   for (const n of nets) {
-    const taken = new Set([...hops].filter((h) => h.startsWith(`${n}.`)).map((h) => Number(h.split('.')[3])));
+    const taken = new Set(hops.filter((h) => h.startsWith(`${n}.`)).map((h) => Number(h.split('.')[3])));
     let host = 254;
     while (taken.has(host)) host--;
     try {
       ip('-n', NS, 'addr', 'add', `${n}.${host}/24`, 'dev', 'v0');
     } catch {
       // already there (an earlier test)
+    }
+  }
+  for (const n of nets6) {
+    try {
+      ip('-n', NS, 'addr', 'add', `${n}fffe/64`, 'dev', 'v0', 'nodad');
+    } catch {
+      // already there
     }
   }
 }
@@ -111,7 +129,8 @@ function bgpdumpRoutes(file: string): Map<string, string> {
   for (const line of text.split('\n')) {
     const f = line.split('|');
     if (f.length < 9 || f[0] !== 'TABLE_DUMP2') continue;
-    out.set(f[5], f[8]);
+    // Prefix and next hop in lib/wire's text form (bgpdump writes IPv6 in its own spelling).
+    out.set(formatPrefix(parsePrefix(f[5])), f[8].includes(':') ? formatIpv6(parseIpv6(f[8])) : f[8]);
   }
   return out;
 }
@@ -121,7 +140,7 @@ interface Daemon {
   readonly exited: Promise<number | null>;
 }
 
-function startBtrd(name: string, replicas: number, fib: string): Daemon {
+function startBtrd(name: string, replicas: number, fib: string, withV6 = false): Daemon {
   const cfg = join(dir, `${name}.yaml`);
   writeFileSync(cfg, `
 router-id: 10.255.3.1
@@ -132,6 +151,7 @@ log: { level: info }
 replicas: ${replicas}
 peers:
   - { name: feed, address: ${PEER}, remote-as: ${feed.peer.asn}, passive: true, hold-time: 30 }
+${withV6 ? `  - { name: feed6, address: ${PEER6}, remote-as: ${feed6.peer.asn}, passive: true, hold-time: 30, families: [ipv6-unicast] }` : ''}
 fib:
 ${fib}
 `);
@@ -143,18 +163,19 @@ ${fib}
   return { child, exited };
 }
 
-function startPeer(): { child: ChildProcess; sent: Promise<string> } {
-  const file = join(dir, 'feed.bin');
+function startPeer(v6 = false): { child: ChildProcess; sent: Promise<string> } {
+  const f = v6 ? feed6 : feed;
+  const file = join(dir, v6 ? 'feed6.bin' : 'feed.bin');
   if (!existsSync(file)) {
     const parts: Buffer[] = [];
-    for (const m of feed.messages) {
+    for (const m of f.messages) {
       const len = Buffer.alloc(4);
       len.writeUInt32BE(m.length);
       parts.push(len, Buffer.from(m));
     }
     writeFileSync(file, Buffer.concat(parts));
   }
-  const args = JSON.stringify({ remote: BTRD.addr, port: BTRD.port, local: PEER, asn: feed.peer.asn, routerId: '10.255.3.2', file });
+  const args = JSON.stringify({ remote: BTRD.addr, port: BTRD.port, local: v6 ? PEER6 : PEER, asn: f.peer.asn, routerId: v6 ? '10.255.3.3' : '10.255.3.2', file, ipv6: v6 });
   const child = spawn('ip', ['netns', 'exec', NS, process.execPath, PEER_JS, args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const sent = new Promise<string>((resolve, reject) => {
     let out = '';
@@ -196,6 +217,9 @@ test.before(async () => {
   feed = await peerFeed('mrt/rib/rib.20140523.0600_firstMB.complete-records.gz', (peers) => peers[0].index);
   want = new Map([...feed.routes].map(([p, r]) => [p, r.nextHop]));
   makeReachable(want.values());
+  feed6 = await peerFeed('mrt/rib/rib6.20151101.0600_firstMB.complete-records.gz', (peers) => peers[0].index);
+  want6 = new Map([...feed6.routes].map(([p, r]) => [p, r.nextHop]));
+  makeReachable(want6.values());
 });
 
 test.after(() => {
@@ -207,7 +231,7 @@ test.after(() => {
   }
 });
 
-test('replicas 1 in the namespace: start-up reconcile, kernel table = feed = btrd\'s MRT dump (bgpdump); SIGTERM keeps the routes', async () => {
+test('replicas 1 in the namespace, IPv4 and IPv6 peers: start-up reconcile, kernel table = feeds = btrd\'s MRT dump (bgpdump); SIGTERM keeps the routes', async () => {
   if (skip) return;
   // A route btrd no longer has (a previous run's) and another protocol's route in the same table.
   ip('-n', NS, 'route', 'add', '198.51.100.0/24', 'via', '10.99.0.2', 'table', String(TABLE), 'proto', String(PROTO));
@@ -215,31 +239,35 @@ test('replicas 1 in the namespace: start-up reconcile, kernel table = feed = btr
   const mrt = join(dir, 'fib1.mrt');
   const d = startBtrd('run1', 1, `  backend: [kernel, mrt]
   kernel: { table: ${TABLE}, protocol: ${PROTO}, on-shutdown: keep }
-  mrt: { path: ${mrt}, interval-ms: 1000 }`);
+  mrt: { path: ${mrt}, interval-ms: 1000 }`, true);
   const peer = startPeer();
+  const peer6 = startPeer(true);
+  const both = new Map([...want, ...want6]);
   try {
     assert.match(await peer.sent, /^sent \d+/);
-    assert.ok(want.size > 5000, `a real table: ${want.size} routes`);
-    await waitFor('the kernel table to hold the feed', () => (kernelRoutes().size === want.size ? true : undefined), 90_000);
-    assert.is(firstDifference(kernelRoutes(), want), null, 'kernel table = the feed');
+    assert.match(await peer6.sent, /^sent \d+/);
+    assert.ok(want.size > 5000 && want6.size > 5000, `real tables: ${want.size} IPv4, ${want6.size} IPv6 routes`);
+    await waitFor('the kernel table to hold the feeds', () => (kernelRoutes().size === both.size ? true : undefined), 90_000);
+    assert.is(firstDifference(kernelRoutes(), both), null, 'kernel table = the feeds');
     assert.not.ok(kernelRoutes().has('198.51.100.0/24'), 'the stale route of btrd\'s protocol was reconciled away');
     assert.is(kernelRoutes(TABLE, FOREIGN_PROTO).get('198.18.0.0/15'), '10.99.0.3', 'another protocol\'s route is untouched');
     // btrd's own FIB, through its MRT dump: wait for a dump taken after convergence.
     const dumped = await waitFor('an MRT dump of the whole FIB', () => {
       if (!existsSync(mrt)) return undefined;
       const m = bgpdumpRoutes(mrt);
-      return m.size === want.size ? m : undefined;
+      return m.size === both.size ? m : undefined;
     }, 30_000, 500);
-    assert.is(firstDifference(dumped, want), null, 'bgpdump -m of btrd\'s FIB dump = the feed');
+    assert.is(firstDifference(dumped, both), null, 'bgpdump -m of btrd\'s FIB dump = the feeds');
   } finally {
     // btrd first: the peer's going away would withdraw its routes (correctly) before on-shutdown matters.
     assert.is(await stopBtrd(d), 0, 'btrd exits 0 on SIGTERM');
     await stopPeer(peer);
+    await stopPeer(peer6);
   }
-  assert.is(firstDifference(kernelRoutes(), want), null, 'on-shutdown: keep left every route in place');
+  assert.is(firstDifference(kernelRoutes(), both), null, 'on-shutdown: keep left every route in place');
 });
 
-test('restart with 3 voted replicas: the old routes stay during the start-up hold, then reconcile; SIGTERM removes them', async () => {
+test('restart with 3 voted replicas, IPv4 peer only: the old routes stay during the start-up hold, then reconciliation removes what btrd no longer has (the IPv6 routes); SIGTERM removes them', async () => {
   if (skip) return;
   ip('-n', NS, 'route', 'add', '198.51.100.0/24', 'via', '10.99.0.2', 'table', String(TABLE), 'proto', String(PROTO));
   const d = startBtrd('run2', 3, `  backend: kernel
@@ -248,7 +276,10 @@ test('restart with 3 voted replicas: the old routes stay during the start-up hol
   const peer = startPeer();
   try {
     await new Promise((r) => setTimeout(r, 1000));
-    if (Date.now() - t0 < 3500) assert.ok(kernelRoutes().has('198.51.100.0/24'), 'stale routes kept during the hold');
+    if (Date.now() - t0 < 3500) {
+      const held = kernelRoutes();
+      assert.ok(held.has('198.51.100.0/24') && held.has([...want6.keys()][0]), 'stale routes kept during the hold');
+    }
     assert.match(await peer.sent, /^sent \d+/);
     await waitFor('reconciliation after the hold', () => (!kernelRoutes().has('198.51.100.0/24') ? true : undefined), 60_000);
     await waitFor('the kernel table to equal the feed', () => (firstDifference(kernelRoutes(), want) === null ? true : undefined), 90_000);
