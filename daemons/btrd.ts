@@ -31,8 +31,13 @@ const USAGE = `Usage: btrd [options]
   -v, --version             print the version
 
 Signals: SIGHUP re-reads the configuration file (an invalid file is logged and the running configuration
-kept); SIGTERM and SIGINT stop the speaker and exit 0. See README.md § Configuration.
+kept); SIGTERM and SIGINT send every peer a Cease / Administrative Shutdown NOTIFICATION (RFC 4486,
+RFC 9003 message), stop the speaker and exit 0 (1 if that takes over 10 s, BTRD_SHUTDOWN_MS); a second
+signal exits at once. See README.md § Configuration.
 `;
+
+/** Longest a graceful stop (SIGTERM/SIGINT) may take before btrd exits anyway; BTRD_SHUTDOWN_MS overrides. */
+const SHUTDOWN_BOUND_MS = Number(process.env.BTRD_SHUTDOWN_MS ?? '') > 0 ? Number(process.env.BTRD_SHUTDOWN_MS) : 10000;
 
 function version(): string {
   try {
@@ -209,15 +214,27 @@ async function main(): Promise<number | undefined> {
     return run;
   };
 
+  // Graceful shutdown: every established peer gets a Cease / Administrative Shutdown NOTIFICATION (RFC 4486
+  // subcode 2) carrying a Shutdown Communication (RFC 9003), the sessions close, the replicas stop, exit 0.
+  // Bounded: a stop that hangs (a peer that never closes, a stuck replica) exits 1 after SHUTDOWN_BOUND_MS.
+  // A second signal exits at once (1).
   const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal while stopping: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'stopping');
+    logger.info({ signal }, 'stopping: notifying peers (Cease, administrative shutdown)');
+    const bound = setTimeout(() => {
+      logger.error({ boundMs: SHUTDOWN_BOUND_MS }, 'graceful stop did not finish in time: exiting');
+      process.exit(1);
+    }, SHUTDOWN_BOUND_MS);
+    bound.unref();
     await busy.catch(() => undefined);
     let code = 0;
     try {
       await api?.close();
-      await speaker.stop();
+      await speaker.stop(`btrd shutting down (${signal})`);
     } catch (err) {
       logger.error({ err }, 'error while stopping');
       code = 1;

@@ -16,6 +16,8 @@ import type { BtrdConfig, PeerConfig } from './config/types.js';
 import type { Logger } from './log.js';
 import { BgpSession } from './session/session.js';
 import { SessionManager } from './session/manager.js';
+import { DEFAULT_MAX_QUEUED_INPUT_BYTES, InputBudget } from './session/input-budget.js';
+import { checkImportLimits, type ImportLimits, type LimitVerdict } from './policy/limits.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
 import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-set.js';
@@ -67,10 +69,22 @@ interface PeerRuntime {
   endOfRibPending: boolean;
   /** A chunked withdrawal of this peer's previous table is under way (engine ops for it wait). */
   removal: Promise<void> | null;
-  /** UPDATEs received while `removal` runs, applied after it. */
-  deferred: UpdateMessage[];
+  /** UPDATEs received while `removal` runs, applied after it (with their size in octets, for `input`). */
+  deferred: { update: UpdateMessage; bytes: number }[];
+  /** Received, not yet processed input (replica rounds, `deferred`): bounded, with TCP back-pressure. */
+  input: InputBudget;
+  /** Announced prefixes over an import limit (counted here; the decision is the replicas'/engine's). */
+  limitRejected: number;
+  limitLoggedAt: number;
   /** Why the session last went down (API). */
   lastError?: { reason: string; at: string };
+}
+
+/** The AS_PATH-length and attribute-size limits of a peer (its `limits` merged with the global ones). */
+function importLimitsOf(p: PeerConfig): ImportLimits | undefined {
+  const l = p.limits;
+  if (!l || (l.maxAsPathLength === undefined && l.maxAttributeBytes === undefined)) return undefined;
+  return { ...(l.maxAsPathLength !== undefined ? { maxAsPathLength: l.maxAsPathLength } : {}), ...(l.maxAttributeBytes !== undefined ? { maxAttributeBytes: l.maxAttributeBytes } : {}) };
 }
 
 function ipv4MappedIpv6(v4: string): string {
@@ -147,6 +161,8 @@ export class Speaker implements ApiProvider {
   private countsQuery: Promise<void> = Promise.resolve();
   /** The FIB (lib/fib/writer.ts): every Loc-RIB change dispatched goes here, then to the backends. */
   private fibWriter: FibWriter | null = null;
+  /** Import-limit verdicts per received (interned) attribute set, for logging and counting only. */
+  private readonly limitVerdicts = new WeakMap<PathAttributes, LimitVerdict>();
 
   constructor(config: BtrdConfig, private readonly logger: Logger) {
     this.config = config;
@@ -179,12 +195,13 @@ export class Speaker implements ApiProvider {
     this.logger.info({ asn: this.config.asn, routerId: this.config.routerId, listen: this.config.listen, peers: this.config.peers.length }, 'speaker started');
   }
 
-  async stop(): Promise<void> {
+  /** Cease / Administrative Shutdown (RFC 4486 §4 subcode 2) to every peer, with `message` as the RFC 9003 Shutdown Communication. */
+  async stop(message = 'daemon shutting down'): Promise<void> {
     this.started = false;
     // The FIB first: the withdrawals of the peers removed below must not empty the kernel table when
     // fib.kernel.on-shutdown is keep.
     await this.fibWriter?.stop();
-    await Promise.all([...this.peers.values()].map((rt) => this.removePeer(rt, 'daemon shutting down')));
+    await Promise.all([...this.peers.values()].map((rt) => this.removePeer(rt, message)));
     await this.manager.close();
     await this.chain.catch(() => undefined);
     await this.countsQuery;
@@ -306,12 +323,18 @@ export class Speaker implements ApiProvider {
     // Copy: the frame is a view into a socket chunk, and the round is written to shared memory later.
     this.pendingRound.push({ peerId: rt.id, message: frame.message.slice(), session: rt.established! });
     this.fibWriter?.noteInput();
+    // Bounded: this peer's queued octets count until their round has been voted (back-pressure above).
+    rt.input.take(frame.message.length, rt.established?.maxMessageLength ?? 4096);
     if (this.roundScheduled) return;
     this.roundScheduled = true;
     this.onReplicas('round', async (set) => {
       while (this.pendingRound.length > 0) {
         const batch = this.pendingRound.splice(0, this.roundLength());
-        this.dispatchVoted(await set.applyRound(batch), batch);
+        try {
+          this.dispatchVoted(await set.applyRound(batch), batch);
+        } finally {
+          this.releaseInput(batch);
+        }
       }
       this.roundScheduled = false;
       // Max-prefix needs fresh counts after every round; otherwise they are refreshed at most every 250 ms.
@@ -333,6 +356,13 @@ export class Speaker implements ApiProvider {
     return max;
   }
 
+  /** A round's input has been processed: give its octets back to each peer's budget (may resume reading). */
+  private releaseInput(batch: readonly { peerId: number; message: Uint8Array }[]): void {
+    const perPeer = new Map<number, number>();
+    for (const m of batch) perPeer.set(m.peerId, (perPeer.get(m.peerId) ?? 0) + m.message.length);
+    for (const [id, bytes] of perPeer) this.byId(id)?.input.release(bytes);
+  }
+
   /** `batch`: the round's entries (input errors name them by index). */
   private dispatchVoted(d: VotedDelta, batch?: readonly { session: NegotiatedSession }[]): void {
     if (d.noQuorum.length > 0) this.logger.warn({ round: d.round, prefixes: d.noQuorum.length }, 'no quorum for some prefixes: previous voted state kept');
@@ -352,7 +382,9 @@ export class Speaker implements ApiProvider {
     }
     this.logger.error({ peer, code: e.code, subcode: e.subcode, error: e.message }, 'malformed UPDATE (voted by the replicas): resetting the session');
     // Nothing more from this session is processed (RFC 4271 §6): drop its queued input.
+    const dropped = this.pendingRound.filter((x) => x.peerId === e.peerId && x.session === arrivedOn);
     this.pendingRound = this.pendingRound.filter((x) => x.peerId !== e.peerId || x.session !== arrivedOn);
+    this.releaseInput(dropped);
     // Only the session the UPDATE arrived on: it may have gone down and come back while the round was voted.
     if (rt?.established && rt.established === arrivedOn) rt.session.shutdownWithNotification(e.code, e.subcode, e.data ?? new Uint8Array(0));
   }
@@ -378,7 +410,8 @@ export class Speaker implements ApiProvider {
   private addPeer(p: PeerConfig): void {
     const log = this.logger.child({ peer: p.name, address: p.address });
     const session = new BgpSession(sessionConfig(this.config, p), { logger: log });
-    const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null, flushing: 'idle', endOfRibPending: false, removal: null, deferred: [] };
+    const input = new InputBudget(session, p.limits?.maxQueuedInputBytes ?? DEFAULT_MAX_QUEUED_INPUT_BYTES);
+    const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null, flushing: 'idle', endOfRibPending: false, removal: null, deferred: [], input, limitRejected: 0, limitLoggedAt: 0 };
     this.peers.set(p.name, rt);
     session.on('established', (n) => this.guard(rt, () => this.onEstablished(rt, n)));
     session.on('update', (u, frame) => this.guard(rt, () => this.onUpdate(rt, u, frame)));
@@ -493,6 +526,7 @@ export class Speaker implements ApiProvider {
       },
       importPolicy: p.import,
       exportPolicy: p.export,
+      ...(importLimitsOf(p) ? { importLimits: importLimitsOf(p) } : {}),
     };
     this.logger.info({ peer: p.name, peerAs: n.peerAs, peerId: n.peerBgpId, hold: n.holdTime, families: n.families }, 'session established');
     // RFC 4724 §2: End-of-RIB after the initial table, per negotiated family (sent even without GR).
@@ -514,7 +548,10 @@ export class Speaker implements ApiProvider {
       endOfRib();
       const deferred = rt.deferred;
       rt.deferred = [];
-      for (const u of deferred) this.onUpdate(rt, u, null);
+      for (const d of deferred) {
+        rt.input.release(d.bytes);
+        this.onUpdate(rt, d.update, null);
+      }
     };
     // The previous session's table may still be leaving the engine (chunked): add the peer after it.
     if (rt.removal) void rt.removal.then(() => this.guard(rt, add));
@@ -524,12 +561,15 @@ export class Speaker implements ApiProvider {
   private onUpdate(rt: PeerRuntime, u: UpdateMessage, frame: Frame | null): void {
     if (!rt.established) return;
     if (rt.removal && !this.replicaSet) {
-      rt.deferred.push(u);
+      const bytes = frame?.message.length ?? 0;
+      rt.deferred.push({ update: u, bytes });
+      rt.input.take(bytes, rt.established.maxMessageLength);
       return;
     }
     if (u.treatment !== 'none') {
       this.logger.warn({ peer: rt.config.name, treatment: u.treatment, issues: u.issues.map((i) => i.reason) }, 'RFC 7606 error handling applied');
     }
+    this.countLimitRejects(rt, u);
     if (this.replicaSet && frame) {
       // The replicas decode the raw bytes themselves (DESIGN principle 1); the session's decode only
       // classified session-reset errors.
@@ -538,6 +578,29 @@ export class Speaker implements ApiProvider {
     }
     this.dispatch(this.engine.applyUpdate(rt.id, u));
     this.checkMaxPrefixes(rt);
+  }
+
+  /**
+   * Log and count announcements over an import limit. Only observes: the engine or the replicas apply the
+   * same function (lib/policy/limits.ts) where import policy runs, and decide there.
+   */
+  private countLimitRejects(rt: PeerRuntime, u: UpdateMessage): void {
+    const limits = importLimitsOf(rt.config);
+    const n = rt.established;
+    if (!limits || !u.attributes || !n) return;
+    let verdict = this.limitVerdicts.get(u.attributes);
+    if (verdict === undefined) {
+      verdict = checkImportLimits(u.attributes, limits, n.codec);
+      this.limitVerdicts.set(u.attributes, verdict);
+    }
+    if (verdict === 'within-limits') return;
+    const prefixes = u.nlri.length + (u.mpReach?.nlri.length ?? 0);
+    rt.limitRejected += prefixes;
+    // At most one line per peer per second: a peer sending a table of long paths must not flood the log.
+    if (Date.now() - rt.limitLoggedAt >= 1000) {
+      rt.limitLoggedAt = Date.now();
+      this.logger.warn({ peer: rt.config.name, verdict, prefixes, totalRejected: rt.limitRejected, limits }, 'route over an import limit: not accepted (treated as withdraw)');
+    }
   }
 
   private acceptedPaths(rt: PeerRuntime): number {
@@ -595,6 +658,10 @@ export class Speaker implements ApiProvider {
     rt.pending.clear();
     rt.flushing = 'idle';
     rt.endOfRibPending = false;
+    // UPDATEs deferred behind a previous table's withdrawal belong to this session, which is gone: they
+    // must not be applied to the next one.
+    for (const d of rt.deferred) rt.input.release(d.bytes);
+    rt.deferred = [];
     if (rt.flushTimer) {
       clearTimeout(rt.flushTimer);
       rt.flushTimer = null;
@@ -747,6 +814,8 @@ export class Speaker implements ApiProvider {
         lastError: rt.lastError ?? null,
         messagesIn: byType(rt.session.messageCounts.received),
         messagesOut: byType(rt.session.messageCounts.sent),
+        input: rt.input.status(),
+        limitRejected: rt.limitRejected,
       };
     });
   }

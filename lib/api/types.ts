@@ -27,6 +27,10 @@ export interface NeighborStatus {
   lastError?: { reason: string; at: string } | null;
   messagesIn?: MessageCountsJson;
   messagesOut?: MessageCountsJson;
+  /** Received, not yet processed input of this peer and its bound (back-pressure; lib/session/input-budget.ts). */
+  input?: { queuedBytes: number; peakQueuedBytes: number; boundBytes: number; paused: boolean; pauses: number; pausedMs: number };
+  /** Announced prefixes not accepted because their route was over a limit (max AS_PATH length, attribute bytes). */
+  limitRejected?: number;
 }
 
 export interface RibSummary {

@@ -208,6 +208,24 @@ peers:
     export:
       terms: []
       default: accept
+    # Per-peer resource limits: any key of the global limits (below), overriding it for this peer.
+    # limits: { max-as-path-length: 100 }
+    # Not supported, refused with the reason: password (TCP-MD5, RFC 2385 / TCP-AO) and ttl-security
+    # (GTSM, RFC 5082) — Node.js cannot set those socket options. README.md § Security has the workaround.
+    # password: secret
+    # ttl-security: true
+
+# Resource limits for every peer (a peer's own limits override them). Optional.
+limits:
+  # Routes whose AS_PATH (AS4_PATH) holds more ASNs are not accepted: treated as withdrawn, logged and
+  # counted (like FRR's bgp maxas-limit). Default: no limit.
+  # max-as-path-length: 100
+  # Routes whose path attributes take more octets on the wire are not accepted (treated as withdrawn).
+  # Default: no limit (a message is at most 4096 octets, 65535 with RFC 8654 extended messages).
+  # max-attribute-bytes: 2048
+  # Received input per peer that btrd has not processed yet (octets) above which it stops reading that
+  # peer's socket, so TCP slows the peer down; reading resumes below half. Default 8388608 (8 MiB).
+  max-queued-input-bytes: 8388608
 
 # JSON API and Prometheus metrics (README.md § Operating btrd): GET /status, /neighbors, /routes, /lookup,
 # /replicas, /voter, /quarantine, /fib, /metrics; btrctl talks to it. null disables it (and /metrics).

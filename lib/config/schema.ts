@@ -9,7 +9,7 @@
  * lib/config/load.ts turns the problems into a ConfigError that names the file and the field path.
  */
 import { z } from 'zod';
-import type { AddressFamily, BtrdConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm, ReplicaFaultConfig, ReplicaKnobsConfig } from './types.js';
+import type { AddressFamily, BtrdConfig, LimitsConfig, PeerConfig, Policy, PolicyActions, PolicyMatch, PolicyTerm, ReplicaFaultConfig, ReplicaKnobsConfig } from './types.js';
 import {
   MAX_ASN,
   canonicalIp,
@@ -107,6 +107,22 @@ const PolicySchema = mapping({
 
 const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
 
+/** Global and per-peer resource limits (lib/policy/limits.ts; input bound in lib/speaker.ts). */
+const LimitsSchema = mapping({
+  'max-as-path-length': intIn(1, 10000, 'an integer 1..10000 (ASNs)').optional(),
+  'max-attribute-bytes': intIn(64, 65535, 'an integer 64..65535 (octets)').optional(),
+  'max-queued-input-bytes': intIn(65536, 1 << 30, 'an integer 65536..1073741824 (octets)').optional(),
+});
+
+/**
+ * Keys other BGP daemons accept that btrd cannot honour from Node.js (README.md § Security): parsed as
+ * anything so that checkConfig can refuse them with the reason, instead of "unknown key".
+ */
+const UNSUPPORTED_PEER_KEYS = {
+  password: 'TCP-MD5 (RFC 2385) and TCP-AO (RFC 5925) need the TCP_MD5SIG / TCP_AO_ADD_KEY socket options, which Node.js cannot set (no setsockopt for structure options without a native addon); see README.md § Security for the workaround',
+  'ttl-security': 'GTSM (RFC 5082) needs the IP_MINTTL / IP_TTL socket options, which Node.js net sockets do not expose; see README.md § Security for the nftables/iptables rules that enforce it instead',
+} as const;
+
 const PeerSchema = mapping({
   name: peerName,
   address: ip,
@@ -137,6 +153,9 @@ const PeerSchema = mapping({
   mrai: intIn(0, 3600, 'an integer 0..3600 seconds').optional(),
   import: PolicySchema.optional(),
   export: PolicySchema.optional(),
+  limits: LimitsSchema.optional(),
+  password: z.unknown().optional(),
+  'ttl-security': z.unknown().optional(),
 });
 
 const RouteSchema = mapping({
@@ -168,6 +187,7 @@ export const RawConfigSchema = mapping(
     routes: list(RouteSchema).default([]),
     'resolve-all-next-hops': bool().optional(),
     peers: list(PeerSchema).default([]),
+    limits: LimitsSchema.optional(),
     api: ApiSchema.nullable().default({ listen: '127.0.0.1:8179', 'enable-write': false }),
     log: mapping({
       level: oneOf(['trace', 'debug', 'info', 'warn', 'error'] as const).default('info'),
@@ -274,6 +294,9 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
     const la = p['local-address'];
     if (la !== undefined && ipFamily(la) !== ipFamily(p.address)) {
       out.push({ path: ['peers', i, 'local-address'], message: `expected an IPv${ipFamily(p.address)} address like the peer address ${p.address}, got ${la}` });
+    }
+    for (const [key, why] of Object.entries(UNSUPPORTED_PEER_KEYS)) {
+      if (p[key as keyof typeof UNSUPPORTED_PEER_KEYS] !== undefined) out.push({ path: ['peers', i, key], message: `not supported: ${why}` });
     }
     if (p['route-reflector-client'] && !isIbgp(p, cfg)) {
       out.push({ path: ['peers', i, 'route-reflector-client'], message: 'route reflection applies to iBGP peers only (RFC 4456); this peer is eBGP (remote-as differs from the local AS)' });
@@ -394,6 +417,18 @@ function toPolicy(p: RawPolicy | undefined): Policy {
   };
 }
 
+type RawLimits = NonNullable<RawConfig['limits']>;
+
+function toLimits(...layers: (RawLimits | undefined)[]): LimitsConfig | undefined {
+  const l = Object.assign({}, ...layers.filter((x) => x !== undefined)) as RawLimits;
+  const out = compact<LimitsConfig>({
+    maxAsPathLength: l['max-as-path-length'],
+    maxAttributeBytes: l['max-attribute-bytes'],
+    maxQueuedInputBytes: l['max-queued-input-bytes'],
+  });
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function toPeer(p: RawPeer, cfg: RawConfig): PeerConfig {
   const mp = p['max-prefixes'];
   return compact<PeerConfig>({
@@ -418,6 +453,7 @@ function toPeer(p: RawPeer, cfg: RawConfig): PeerConfig {
     mrai: p.mrai ?? (isIbgp(p, cfg) ? DEFAULT_MRAI_SECONDS.ibgp : DEFAULT_MRAI_SECONDS.ebgp),
     import: toPolicy(p.import),
     export: toPolicy(p.export),
+    limits: toLimits(cfg.limits, p.limits),
   });
 }
 
@@ -434,6 +470,7 @@ export function toBtrdConfig(cfg: RawConfig): BtrdConfig {
     peers: cfg.peers.map((p) => toPeer(p, cfg)),
     api: cfg.api && compact({ listen: cfg.api.listen, writeToken: cfg.api['write-token'], enableWrite: cfg.api['enable-write'] }),
     log: { level: cfg.log.level, pretty: cfg.log.pretty },
+    limits: toLimits(cfg.limits),
     replicas: cfg.replicas,
     replication: toReplication(cfg),
     fib: toFib(cfg),

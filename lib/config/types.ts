@@ -31,6 +31,19 @@ export interface MaxPrefixes {
   restartAfter?: number;
 }
 
+/**
+ * Resource limits against a peer exhausting the daemon (global `limits:`, overridden per peer). Absent
+ * keys: no AS_PATH / attribute-size limit, and the speaker's default input bound.
+ */
+export interface LimitsConfig {
+  /** Routes whose AS_PATH holds more ASNs are not accepted (treated as withdrawn; lib/policy/limits.ts). */
+  maxAsPathLength?: number;
+  /** Routes whose path attributes take more octets on the wire are not accepted (treated as withdrawn). */
+  maxAttributeBytes?: number;
+  /** Received, not yet processed input per peer above which its socket stops being read (TCP back-pressure). */
+  maxQueuedInputBytes?: number;
+}
+
 export interface PeerConfig {
   name: string;
   address: string;
@@ -55,6 +68,8 @@ export interface PeerConfig {
   mrai: number;
   import: Policy;
   export: Policy;
+  /** The global `limits` merged with this peer's (peer keys win); absent when neither sets any. */
+  limits?: LimitsConfig;
 }
 
 export interface ApiConfig {
@@ -76,6 +91,8 @@ export interface BtrdConfig {
   peers: PeerConfig[];
   api: ApiConfig | null;
   log: { level: LogLevel; pretty: boolean };
+  /** Global `limits` (already merged into every peer's `limits`); absent when not configured. */
+  limits?: LimitsConfig;
   replicas: number;
   /** How the replicas vote and differ (always present; knobs has one entry per replica). */
   replication: ReplicationConfig;

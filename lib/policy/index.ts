@@ -5,3 +5,4 @@ export * from './compile.js';
 export * from './evaluate.js';
 export * from './actions.js';
 export * from './as-path.js';
+export * from './limits.js';

@@ -7,6 +7,7 @@ import type { PathAttributes } from '../wire/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { AttrRank } from '../decision/types.js';
 import { asPathContains } from '../policy/as-path.js';
+import { checkImportLimits } from '../policy/limits.js';
 import { applyActions, copyAttributes } from '../policy/actions.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { DEFAULT_TERM, evaluatePolicy, termAccepts } from '../policy/evaluate.js';
@@ -35,7 +36,7 @@ interface CacheEntry {
 }
 
 /** Why a received path is not a candidate (for logs and tests). */
-export type ImportVerdict = 'accepted' | 'as-path-loop' | 'originator-id-loop' | 'cluster-list-loop' | 'policy-reject';
+export type ImportVerdict = 'accepted' | 'as-path-loop' | 'originator-id-loop' | 'cluster-list-loop' | 'policy-reject' | 'as-path-too-long' | 'attributes-too-large';
 
 export class ImportPipeline {
   private cache = new WeakMap<PathAttributes, CacheEntry>();
@@ -55,6 +56,8 @@ export class ImportPipeline {
     if (asPathContains(path, this.ctx.asn) || (this.peer.localAs !== this.ctx.asn && asPathContains(path, this.peer.localAs))) return 'as-path-loop';
     if (a.originatorId !== undefined && a.originatorId === this.ctx.routerId) return 'originator-id-loop';
     if (a.clusterList !== undefined && a.clusterList.includes(this.ctx.clusterId)) return 'cluster-list-loop';
+    const limit = checkImportLimits(a, this.peer.importLimits, this.peer.codec);
+    if (limit !== 'within-limits') return limit;
     return 'accepted';
   }
 

@@ -2,6 +2,7 @@
 import type { CodecContext, PathAttributes } from '../wire/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { Policy } from '../policy/types.js';
+import type { ImportLimits } from '../policy/limits.js';
 
 export type { PrefixKey };
 
@@ -27,6 +28,8 @@ export interface EnginePeer {
   localAddress: { ipv4?: string; ipv6?: string };
   importPolicy: Policy;
   exportPolicy: Policy;
+  /** Maximum AS_PATH length / attribute-set size for routes from this peer (lib/policy/limits.ts). */
+  importLimits?: ImportLimits;
 }
 
 export interface EngineOptions {

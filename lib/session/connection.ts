@@ -43,6 +43,10 @@ export class BgpConnection {
   readonly framer = new MessageFramer();
   private closing = false;
   private waitingForDrain = false;
+  /** Input back-pressure: no frames are handed over and the socket is not read while set. */
+  private paused = false;
+  /** Frames of the last chunk not yet handed over when input was paused (views into that chunk). */
+  private held: Frame[] = [];
   private readonly closed: Promise<void>;
 
   constructor(
@@ -112,6 +116,38 @@ export class BgpConnection {
     return this.socket.destroyed ? Promise.resolve() : this.closed;
   }
 
+  /**
+   * Stop handing over frames and stop reading the socket: the kernel receive buffer fills, the TCP window
+   * closes and the peer's sends block (TCP back-pressure). Frames already framed from the current chunk
+   * are held, so nothing is delivered after this returns — not even the rest of the chunk being handled.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Hand over the held frames, then read the socket again (unless a handler paused input once more). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = [];
+    this.guard('resume', () => this.deliver(held, 0));
+    if (!this.paused && !this.closing) this.socket.resume();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes of received messages held back by pause() (at most one socket chunk). */
+  get heldBytes(): number {
+    let n = 0;
+    for (const f of this.held) n += f.message.length;
+    return n;
+  }
+
   /** Close at once, dropping anything unsent. */
   destroy(): void {
     this.closing = true;
@@ -128,8 +164,20 @@ export class BgpConnection {
       return;
     }
     for (const f of frames) if (f.type < 6) this.counts.received[f.type]++;
-    if (frames.length > 0) this.handlers.frames(this, frames);
-    if (this.closing) return;
+    this.deliver(frames, 0);
+  }
+
+  /** Hand frames over one at a time until input is paused (the rest are held) or the connection closes. */
+  private deliver(frames: readonly Frame[], from: number): void {
+    for (let i = from; i < frames.length; i++) {
+      if (this.closing) return;
+      if (this.paused) {
+        for (let j = i; j < frames.length; j++) this.held.push(frames[j]);
+        return;
+      }
+      this.handlers.frames(this, [frames[i]]);
+    }
+    if (this.closing || this.paused) return;
     // The framer returns the frames before a bad header and raises the error on the next push: surface
     // it now rather than when (if ever) the peer sends again.
     try {

@@ -101,6 +101,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
   private readonly handlers: ConnectionHandlers;
   /** Messages in/out by type over every connection of this session (API, metrics). */
   readonly messageCounts: MessageCounts = newMessageCounts();
+  /** Input back-pressure requested by the owner (pauseInput); applies to every connection of this session. */
+  private inputPaused = false;
 
   constructor(config: SessionConfig, opts: { logger?: SessionLogger } = {}) {
     super();
@@ -152,6 +154,31 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     this.dropCandidate(notification);
     this.dispatch({ type: 'ManualStop', notification });
     await Promise.all(closing.map((c) => c.close()));
+  }
+
+  /**
+   * Input back-pressure: stop reading this peer (its connections deliver no more messages, the socket is
+   * not read, TCP closes the window) until resumeInput(). For a consumer that has queued more of this
+   * peer's input than it will hold. While paused the Hold Timer cannot judge the peer — we are the ones
+   * not reading its KEEPALIVEs — so it is re-armed instead of expiring (RFC 4271 §6.5 is about a silent
+   * peer, not a busy receiver), and restarted in full on resume.
+   */
+  pauseInput(): void {
+    if (this.inputPaused) return;
+    this.inputPaused = true;
+    // Only the FSM's connection: a second connection must still deliver its OPEN (collision, §6.8).
+    this.conn?.pause();
+  }
+
+  resumeInput(): void {
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
+    if (this.fsmState === 'Established' && this.current) this.timers.start('hold', this.current.holdTime);
+    this.conn?.resume();
+  }
+
+  get isInputPaused(): boolean {
+    return this.inputPaused;
   }
 
   /** An incoming TCP connection from this peer's address (from the SessionManager). */
@@ -322,6 +349,8 @@ export class BgpSession extends EventEmitter<SessionEvents> {
       case 'connect-retry':
         return this.dispatch({ type: 'ConnectRetryTimer_Expires', passive: this.config.passive });
       case 'hold':
+        // Paused by our own back-pressure (pauseInput): silence is ours, not the peer's.
+        if (this.inputPaused && this.current) return this.timers.start('hold', this.current.holdTime);
         return this.dispatch({ type: 'HoldTimer_Expires' });
       case 'keepalive':
         return this.dispatch({ type: 'KeepaliveTimer_Expires' });
@@ -387,6 +416,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const conn = new BgpConnection(socket, direction, this.handlers, this.logger, this.config.name, this.messageCounts);
     if (this.conn === null && (this.fsmState === 'Connect' || this.fsmState === 'Active')) {
       this.conn = conn;
+      if (this.inputPaused) conn.pause();
       this.dispatch(event);
       return;
     }
@@ -617,6 +647,7 @@ export class BgpSession extends EventEmitter<SessionEvents> {
     const old = this.conn;
     this.conn = cand;
     this.candidate = null;
+    if (this.inputPaused) cand.pause();
     if (old) void old.close();
     this.timers.stopAll();
     this.current = null;

@@ -11,6 +11,7 @@ import type { AttrRank } from '../types.js';
 import type { EnginePeer } from '../../rib/types.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
 import { applyActions, copyAttributes } from '../../policy/actions.js';
+import { checkImportLimits } from '../../policy/limits.js';
 import { DEFAULT_TERM, evaluatePolicy, termAccepts } from '../../policy/evaluate.js';
 import { rankAttributes } from './path.js';
 
@@ -58,7 +59,9 @@ export class ImportFilter {
     if (pathHas(path, this.local.asn)) return true;
     if (this.peer.localAs !== this.local.asn && pathHas(path, this.peer.localAs)) return true;
     if (a.originatorId !== undefined && a.originatorId === this.local.routerId) return true;
-    return a.clusterList !== undefined && a.clusterList.indexOf(this.local.clusterId) >= 0;
+    if (a.clusterList !== undefined && a.clusterList.indexOf(this.local.clusterId) >= 0) return true;
+    // The shared import limits (max AS_PATH length, attribute-set size): over a limit = not a candidate.
+    return checkImportLimits(a, this.peer.importLimits, this.peer.codec) !== 'within-limits';
   }
 
   /** Post-policy attributes and their rank, or null (loop or policy reject): not a candidate. */
