@@ -183,11 +183,13 @@ export class Speaker implements ApiProvider {
 
   async start(): Promise<void> {
     const f = this.config.fib;
-    this.fibWriter = new FibWriter({ backends: f.backends, kernel: f.kernel, ...(f.mrt ? { mrt: f.mrt } : {}), audit: f.audit }, this.logger.child({ component: 'fib' }));
-    await this.fibWriter.start();
+    if (f !== null) {
+      this.fibWriter = new FibWriter({ backends: f.backends, kernel: f.kernel, ...(f.mrt ? { mrt: f.mrt } : {}), audit: f.audit }, this.logger.child({ component: 'fib' }));
+      await this.fibWriter.start();
+    }
     if (this.config.replicas > 1) {
       await this.startReplicas();
-      this.fibWriter.attachReplicas(this.replicaSet!, (fn) => this.exclusive(fn));
+      this.fibWriter?.attachReplicas(this.replicaSet!, (fn) => this.exclusive(fn));
     }
     await this.manager.listen();
     for (const p of this.config.peers) this.addPeer(p);

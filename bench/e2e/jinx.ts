@@ -36,7 +36,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     port: { type: 'string', default: '11279' },
     'api-port': { type: 'string', default: '18279' },
-    'node-flags': { type: 'string', default: '--max-semi-space-size=64' },
+    'node-flags': { type: 'string', default: '--max-semi-space-size=16' },
   },
 });
 const target = values.target!;
@@ -82,7 +82,7 @@ let counts: () => Promise<[number, number] | null>;
 if (target === 'btrd') {
   const yaml = benchConfigYaml(list.map((f) => ({ address: f.localAddr, asn: f.asn })), {
     targetAddr: TARGET_ADDR, port: PORT, targetAs: TARGET_AS, apiPort: API_PORT,
-    families: anyV6 ? ['ipv4-unicast', 'ipv6-unicast'] : ['ipv4-unicast'], logLevel: 'warn',
+    families: anyV6 ? ['ipv4-unicast', 'ipv6-unicast'] : ['ipv4-unicast'], logLevel: 'warn', fib: process.env.FIB === '1',
   });
   writeFileSync(join(work, 'btrd.yaml'), yaml);
   const flags = values['node-flags']!.split(/\s+/).filter(Boolean);

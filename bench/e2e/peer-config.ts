@@ -22,6 +22,11 @@ export interface BenchConfigOptions {
   readonly families: readonly string[];
   readonly logLevel: string;
   readonly routerId?: string;
+  /**
+   * Keep btrd's in-memory FIB (default false: `fib: null`). peer-bench's targets install nothing (BIRD
+   * exports nothing to the kernel), so the like-for-like run has no FIB; FIB=1 measures its cost.
+   */
+  readonly fib?: boolean;
 }
 
 export function parsePeersFile(text: string): BenchPeer[] {
@@ -44,6 +49,7 @@ export function benchConfigYaml(peers: readonly BenchPeer[], o: BenchConfigOptio
     `  - { address: ${o.targetAddr.includes(':') ? `"${o.targetAddr}"` : o.targetAddr}, port: ${o.port} }`,
     `log: { level: ${o.logLevel} }`,
     `api: { listen: "127.0.0.1:${o.apiPort}" }`,
+    ...(o.fib ? [] : ['fib: null']),
     `peers:`,
   ];
   peers.forEach((p, i) => {
@@ -75,6 +81,7 @@ if (isMain) {
       apiPort: Number(process.env.API_PORT ?? 18179),
       families: (process.env.FAMILIES ?? 'ipv4-unicast').split(/[\s,]+/).filter(Boolean),
       logLevel: process.env.LOG_LEVEL ?? 'warn',
+      fib: process.env.FIB === '1',
     }),
   );
 }

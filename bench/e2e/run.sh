@@ -13,8 +13,9 @@
 #
 # env: K_LIST ("1 4"), P_LIST ("100000 500000 1000000"), SKIP (""), REPEATS (1), TIMEOUT (300),
 #      TARGETS ("btrd bird"), JINX (1; 0 skips the jinx replay), APPEND (0), NODE_FLAGS
-#      ("--max-semi-space-size=64"), PEER_BENCH (../shared/peer-bench), API_PORT (18179), RAW
-#      (bench/results/e2e-raw.txt), BTRD_ARGS (extra btrd flags, e.g. "--replicas 3 --voting master")
+#      ("--max-semi-space-size=16"), PEER_BENCH (../shared/peer-bench), API_PORT (18179), RAW
+#      (bench/results/e2e-raw.txt), BTRD_ARGS (extra btrd flags, e.g. "--replicas 3 --voting master"),
+#      FIB (0: btrd runs with `fib: null`, like BIRD here, which installs nothing; 1: keep the in-memory FIB)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -26,7 +27,7 @@ REPEATS=${REPEATS:-1}
 TIMEOUT=${TIMEOUT:-300}
 TARGETS=${TARGETS:-"btrd bird"}
 JINX=${JINX:-1}
-NODE_FLAGS=${NODE_FLAGS:-"--max-semi-space-size=64"}
+NODE_FLAGS=${NODE_FLAGS:-"--max-semi-space-size=16"}
 API_PORT=${API_PORT:-18179}
 RAW=${RAW:-$REPO/bench/results/e2e-raw.txt}   # results go next to it (e2e.json, e2e.svg)
 mkdir -p bench/results
@@ -36,7 +37,7 @@ npm run -s build >&2 || echo "# tsc reported errors (dist/ is still emitted); co
 [ -f dist/daemons/btrd.js ] || exit 1
 
 # btrd through peer-bench's custom target: generate the YAML from $PEERS_FILE, exec node (measured PID).
-export CUSTOM_START_CMD="PEERS_FILE=\$PEERS_FILE API_PORT=$API_PORT node $REPO/dist/bench/e2e/peer-config.js > \$WORK/btrd.yaml && exec node $NODE_FLAGS $REPO/dist/daemons/btrd.js --config \$WORK/btrd.yaml ${BTRD_ARGS:-}"
+export CUSTOM_START_CMD="PEERS_FILE=\$PEERS_FILE API_PORT=$API_PORT FIB=${FIB:-0} node $REPO/dist/bench/e2e/peer-config.js > \$WORK/btrd.yaml && exec node $NODE_FLAGS $REPO/dist/daemons/btrd.js --config \$WORK/btrd.yaml ${BTRD_ARGS:-}"
 export CUSTOM_COUNTS_CMD="set -o pipefail; curl -sf --max-time 5 http://127.0.0.1:$API_PORT/rib/summary | grep -oE '\"(paths|best)\":[0-9]+' | cut -d: -f2 | paste -sd' ' | grep ' '"
 export CUSTOM_VERSION="btrd${BTRD_ARGS:+ ${BTRD_ARGS// /_}} $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- lib daemons || echo +dirty) node $(node --version)"
 
@@ -60,7 +61,7 @@ if [ "$JINX" = 1 ]; then
   for ((rep = 1; rep <= REPEATS; rep++)); do
     for t in $TARGETS; do
       # same lock as peer-bench: no other heavy benchmark at the same time
-      flock -w 600 /tmp/peer-bench.lock node dist/bench/e2e/jinx.js --target "$t" --timeout "$TIMEOUT" \
+      FIB=${FIB:-0} flock -w 600 /tmp/peer-bench.lock node dist/bench/e2e/jinx.js --target "$t" --timeout "$TIMEOUT" \
         --node-flags="$NODE_FLAGS" --out "$RAW" > /dev/null || echo "# jinx $t failed" >&2
     done
   done

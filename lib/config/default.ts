@@ -89,7 +89,9 @@ replication:
     wrong-threshold: { m: 3, w: 10 }   # wrong: in the minority in m of its last w voted rounds
 
 # The FIB: voted best routes (prefix -> next hop + route digest), kept in memory (copy-on-write, for
-# lookups, the API and the audit) and written to the listed backends. Optional.
+# lookups, the API and the audit) and written to the listed backends. Optional. "fib: null" runs without a
+# FIB (no lookups, kernel or MRT writes: a speaker that only exchanges routes, like the targets of
+# bench/e2e and peer-bench, where no daemon installs routes).
 fib:
   # memory | kernel | mrt, or a list ([kernel, mrt]). Default memory (memory only).
   backend: memory

@@ -253,7 +253,7 @@ export const RawConfigSchema = mapping(
         'interval-ms': intIn(100, 86400000, 'an integer 100..86400000 milliseconds').default(60000),
         'idle-ms': intIn(10, 3600000, 'an integer 10..3600000 milliseconds').default(2000),
       }).optional(),
-    }).optional(),
+    }).nullable().optional(), // null: no FIB
   },
   'a mapping of configuration keys',
 );
@@ -479,9 +479,10 @@ export function toBtrdConfig(cfg: RawConfig): BtrdConfig {
 
 function toFib(cfg: RawConfig): BtrdConfig['fib'] {
   const f = cfg.fib;
+  if (f === null) return null;
   const k = f?.kernel;
   return compact({
-    backends: [...new Set((f?.backend ?? ['memory']) as BtrdConfig['fib']['backends'])],
+    backends: [...new Set((f?.backend ?? ['memory']) as NonNullable<BtrdConfig['fib']>['backends'])],
     kernel: compact({ table: k?.table ?? 254, protocol: k?.protocol ?? 186, onShutdown: k?.['on-shutdown'] ?? 'remove', startupHoldMs: k?.['startup-hold-ms'] ?? 0, netns: k?.netns }),
     mrt: f?.mrt && { path: f.mrt.path, intervalMs: f.mrt['interval-ms'] },
     audit: { intervalMs: f?.audit?.['interval-ms'] ?? 60000, idleMs: f?.audit?.['idle-ms'] ?? 2000 },

@@ -97,7 +97,7 @@ export interface BtrdConfig {
   /** How the replicas vote and differ (always present; knobs has one entry per replica). */
   replication: ReplicationConfig;
   /** The FIB writer (lib/fib/writer.ts): backends, kernel table, MRT dumps, replica audit. */
-  fib: FibConfig;
+  fib: FibConfig | null;
 }
 
 export type FibBackendName = 'memory' | 'kernel' | 'mrt';

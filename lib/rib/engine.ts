@@ -505,7 +505,8 @@ export class RoutingEngine {
       else if (best === null && prev !== null) this.bestCount--;
       if (!sameBest(best, prev)) {
         const prefix = loc.prefixOf(r);
-        delta.locRib.push({ prefix, best: best === null ? null : new RibRoute(prefix, best) });
+        // A plain Route (6 fields), not a RibRoute view: one per change, garbage once consumed.
+        delta.locRib.push({ prefix, best: best === null ? null : { peerId: best.peerId, prefix, pathId: best.pathId, attributes: best.attributes, nextHop: best.nextHop, nextHopLinkLocal: best.nextHopLinkLocal } });
         this.exportPrefix(prefix, best, delta);
       }
       if (loc.unused(r)) loc.release(r);
@@ -535,6 +536,7 @@ export class RoutingEngine {
       er.nextHopLinkLocal = best.nextHopLinkLocal;
       attrs = q.exporter.run(er, source);
     }
+    if (attrs === null && q.adjOut.size === 0) return; // nothing to withdraw (e.g. `export: { default: reject }`)
     const prev = q.adjOut.get(prefix);
     if (attrs === null) {
       if (prev === undefined) return;

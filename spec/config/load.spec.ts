@@ -50,7 +50,8 @@ load('fib: backend names or a list; errors name the field', () => {
 fib: { backend: [kernel, mrt], kernel: { table: 100, protocol: 201, on-shutdown: keep }, mrt: { path: /tmp/x.mrt, interval-ms: 5000 }, audit: { interval-ms: 500, idle-ms: 50 } }
 `, 'f.yaml');
   assert.equal(c.fib, { backends: ['kernel', 'mrt'], kernel: { table: 100, protocol: 201, onShutdown: 'keep', startupHoldMs: 0 }, mrt: { path: '/tmp/x.mrt', intervalMs: 5000 }, audit: { intervalMs: 500, idleMs: 50 } });
-  assert.equal(parseConfig(`${MINIMAL}\nfib: { backend: kernel }\n`, 'f.yaml').fib.backends, ['kernel']);
+  assert.equal(parseConfig(`${MINIMAL}\nfib: { backend: kernel }\n`, 'f.yaml').fib!.backends, ['kernel']);
+  assert.is(parseConfig(`${MINIMAL}\nfib: null\n`, 'f.yaml').fib, null, 'fib: null = no FIB');
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { backend: netlink }\n`, 'f.yaml'), /fib\.backend.*one of memory, kernel, mrt/);
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { backend: mrt }\n`, 'f.yaml'), /fib\.mrt\.path/);
   assert.throws(() => parseConfig(`${MINIMAL}\nfib: { kernel: { protocol: 2 } }\n`, 'f.yaml'), /fib\.kernel\.protocol.*5\.\.255/);
