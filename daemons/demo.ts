@@ -56,7 +56,7 @@ export interface DemoSummary {
   fault: { replica: number; kind: string; range: string; caught: boolean; onlyFaultyDisagreed: boolean; restarted: boolean };
   exports: { observerPrefixes: number; referencePrefixes: number; mismatches: number; identical: boolean };
   api: { queried: number; answeredWithVotedRoute: number; answeredByReplicas: number[] };
-  fib: { available: boolean; routes: number | null; matchesReference: boolean | null };
+  fib: { available: boolean; routes: number | null; wrongEntries: number | null; matchesReference: boolean | null };
   checks: Record<string, boolean>;
 }
 
@@ -235,9 +235,20 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       if (a && b && a.peer === b.peer && a.asPath === b.asPath && a.nextHop === b.nextHop) good++;
     }
 
-    const fibProvider = voted as { fib?: () => { available: boolean; routes: number } };
-    const fib = fibProvider.fib?.() ?? { available: false, routes: 0 };
-    const fibOk = fib.available ? fib.routes === refSummary.best : null;
+    // The FIB, prefix by prefix: the longest match of each Loc-RIB prefix's address in the voted btrd's FIB
+    // must be the prefix and next hop the reference btrd's Loc-RIB gives for the same address.
+    const fib = voted.fib();
+    let fibWrong = 0;
+    if (fib.available) {
+      const refAll = await reference.routes({ kind: 'all', limit: 1_000_000 });
+      for (const e of refAll.entries) {
+        const addr = e.prefix.split('/')[0];
+        const want = (await reference.routes({ kind: 'lookup', address: addr })).entries[0];
+        const got = voted.fibLookup(addr);
+        if (!want?.best || got.prefix !== want.prefix || got.nextHop !== want.best.nextHop) fibWrong++;
+      }
+    }
+    const fibOk = fib.available ? fib.routes === refSummary.best && fibWrong === 0 : null;
     const restarted = faulty.restarts > 0;
 
     const checks: Record<string, boolean> = {
@@ -259,7 +270,7 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       fault: { replica: FAULTY, kind: 'wrong-best-in-range', range: FAULT_RANGE, caught, onlyFaultyDisagreed: onlyFaulty, restarted },
       exports: { observerPrefixes: ov.size, referencePrefixes: or.size, mismatches, identical: mismatches === 0 },
       api: { queried: sample.length, answeredWithVotedRoute: good, answeredByReplicas: [...answeredBy] },
-      fib: { available: fib.available, routes: fib.available ? fib.routes : null, matchesReference: fibOk },
+      fib: { available: fib.available, routes: fib.available ? fib.routes : null, wrongEntries: fib.available ? fibWrong : null, matchesReference: fibOk },
       checks,
     };
     if (!opts.json) {
@@ -280,7 +291,7 @@ export async function runDemo(opts: { json: boolean; peers: number; seconds: num
       say(`\nvoted Loc-RIB: ${summary.best.toLocaleString('en-US')} prefixes, ${summary.paths.toLocaleString('en-US')} paths (reference: ${refSummary.best.toLocaleString('en-US')})`);
       say(`observer of the voted btrd: ${ov.size.toLocaleString('en-US')} prefixes, ${mismatches} different from the reference btrd's exports`);
       say(`replica ${FAULTY}: ${faulty.restarts} restart(s) by the controller, now ${faulty.state}${faulty.lastVerdict ? ` (last verdict: ${faulty.lastVerdict.cause}: ${faulty.lastVerdict.evidence})` : ''}`);
-      say(`FIB: ${fib.available ? `${fib.routes.toLocaleString('en-US')} routes${fibOk ? ' = reference Loc-RIB' : ' ≠ reference Loc-RIB'}` : 'not wired in this build'}`);
+      say(`FIB: ${fib.available ? `${fib.routes.toLocaleString('en-US')} routes, ${fibWrong} different from the reference Loc-RIB (longest match and next hop of every prefix)` : 'not wired in this build'}`);
       say('\nchecks:');
       for (const [name, ok] of Object.entries(checks)) say(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
       say(`\n${result.ok ? 'demo OK' : 'demo FAILED'} in ${result.seconds} s`);
