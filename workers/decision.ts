@@ -253,6 +253,8 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
     acc.removedPeers.add(t.peerId);
   }
 
+  if (s.faults.active) for (const m of acc.out.values()) for (const [p, a] of m) if (a !== null) m.set(p, s.faults.exportAttrs(p, a));
+
   if (s.direct) {
     if (s.faults.active || s.tiebreakRand !== null) {
       const counters = { selfCheck: 0 };

@@ -13,7 +13,7 @@
  * |   `wrongBestPrefers`     |   'longest-as-path' (prefers the longest AS_PATH) or 'other' (any non-best) |
  * | `hangOnPrefix` (+hangMs) | an infinite loop on one prefix                                              |
  * | `leakBytesPerUpdate`     | a memory leak: bytes retained on the JS heap per applied UPDATE            |
- * | `flipNextHopBit`         | memory corruption: one bit of the reported best's next hop flipped         |
+ * | `flipNextHopBit`         | memory corruption: one bit of the next hop flipped (best and exports)       |
  * | `crashAfterRounds`       | a crash after R rounds of an instance (restart tests)                      |
  * | `crashAtRound`, `hangAtRound` | crash / hang in one absolute round number (voter specs)               |
  *
@@ -39,7 +39,7 @@ export interface ReplicaFaultKnob {
   readonly hangOnPrefix?: string;
   /** Retain this many bytes on the replica's JS heap per applied UPDATE. */
   readonly leakBytesPerUpdate?: number;
-  /** Flip bit `bit` (0 = lowest of the last octet) of the reported best's next hop for prefixes inside `range` (default: all). */
+  /** Flip bit `bit` (0 = lowest of the last octet) of the next hop of the reported best and of the exports, for prefixes inside `range` (default: all). */
   readonly flipNextHopBit?: { readonly range?: string; readonly bit?: number };
   /** Crash in the R-th round this replica instance runs (counted from its start; restarts count again). */
   readonly crashAfterRounds?: number;
@@ -123,6 +123,7 @@ export class FaultInjector {
   private readonly hangPrefix: PrefixKey | null;
   private readonly flipRange: PrefixKey | null;
   private readonly leaked: number[][] = [];
+  private readonly flipped = new WeakMap<PathAttributes, PathAttributes>();
   private rounds = 0;
 
   constructor(private readonly f: ReplicaFaultKnob | undefined, impl: ImplName) {
@@ -179,6 +180,17 @@ export class FaultInjector {
     if (others.length === 0) return null;
     if (this.f!.wrongBestPrefers === 'longest-as-path') return others.reduce((a, b) => (asPathLength(b.attributes) > asPathLength(a.attributes) ? b : a));
     return others[0];
+  }
+
+  /**
+   * The bit-flip fault on what the replica exports: the same corrupted next hop in the exported attribute
+   * set (one corrupted copy per original set, so interning and digest caching still apply).
+   */
+  exportAttrs(prefix: PrefixKey, a: PathAttributes): PathAttributes {
+    if (this.flipRange === null || a.nextHop === undefined || !prefixContains(this.flipRange, prefix)) return a;
+    let c = this.flipped.get(a);
+    if (c === undefined) this.flipped.set(a, (c = { ...a, nextHop: flipBit(a.nextHop, this.f!.flipNextHopBit!.bit ?? 0) }));
+    return c;
   }
 
   /** The bit-flip fault: the next hop to report (unchanged when off or outside the range). */

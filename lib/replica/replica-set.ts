@@ -595,7 +595,8 @@ export class ReplicaSet {
     // Posted one at a time (a fresh pool does not keep the order of tasks posted before its thread is up).
     const run = r.tail.then(async () => {
       if (r.generation !== gen || r.state !== 'syncing') return null;
-      const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${this.opts.roundDeadlineMs} ms`), this.opts.roundDeadlineMs);
+      // A fresh thread (cold JIT) replaying a round's worth of UPDATEs: 4 round deadlines.
+      const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${4 * this.opts.roundDeadlineMs} ms`), 4 * this.opts.roundDeadlineMs);
       this.timers.add(deadline);
       try {
         return await r.pool.run(task);
@@ -820,7 +821,11 @@ export class ReplicaSet {
               clearTimeout(timer);
               const report = this.closeRound(rv);
               settledResolve();
-              resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum, true));
+              try {
+                resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum, true));
+              } finally {
+                this.flushVerdicts();
+              }
               return;
             }
             resolve(await this.buildDelta(rv, emitted, [], [], true));
@@ -829,14 +834,19 @@ export class ReplicaSet {
             clearTimeout(timer);
             const report = this.closeRound(rv);
             const late = [...fresh, ...report.decided].filter((d) => d.previous !== d.value);
-            if (report.corrections.length > 0 || late.length > 0) {
-              const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum, false);
-              if (this.opts.onCorrection) this.opts.onCorrection(d);
-              else this.pending.push(d);
+            try {
+              if (report.corrections.length > 0 || late.length > 0) {
+                const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum, false);
+                if (this.opts.onCorrection) this.opts.onCorrection(d);
+                else this.pending.push(d);
+              }
+            } finally {
+              this.flushVerdicts();
             }
             settledResolve();
           }
         }).catch((e: unknown) => {
+          this.flushVerdicts();
           if (!resolved) {
             resolved = true;
             reject(e);
@@ -904,6 +914,13 @@ export class ReplicaSet {
     });
   }
 
+  /** 'wrong' verdicts of a closing round: applied once its delta is built (it may take attributes from that replica). */
+  private readonly deferredVerdicts: (() => void)[] = [];
+
+  private flushVerdicts(): void {
+    for (const f of this.deferredVerdicts.splice(0)) f();
+  }
+
   private closeRound(rv: RoundVote): ReturnType<Voter['close']> {
     const report = this.voter.close(rv);
     // The whole-RIB digest of a strict majority of the answering full-coverage replicas (re-sync target).
@@ -926,12 +943,14 @@ export class ReplicaSet {
       // Audit: a full-coverage replica with no known divergence must have the voted whole-RIB digest.
       if (rep.knobs.prefixes === undefined && this.voter.divergent[r].size === 0 && v.result.ribDigest !== this.voter.ribDigest) {
         rep.auditMismatches++;
-        this.fail(rep, 'wrong', rv.round, undefined, `audit: no known divergence, yet its whole-RIB digest ${v.result.ribDigest} differs from the voted ${this.voter.ribDigest}`);
+        const evidence = `audit: no known divergence, yet its whole-RIB digest ${v.result.ribDigest} differs from the voted ${this.voter.ribDigest}`;
+        this.deferredVerdicts.push(() => this.fail(rep, 'wrong', rv.round, undefined, evidence));
         continue;
       }
       // wrong: in the minority in ≥ m of its last w voted rounds.
       if (this.ctl.minority(r, report.minority.has(r))) {
-        this.fail(rep, 'wrong', rv.round, undefined, `in the minority in ${this.ctl.minorityCount(r)} of its last ${this.ctl.w} rounds (threshold ${this.ctl.m}); ${this.voter.divergent[r].size} prefix(es) differ from the voted state`);
+        const evidence = `in the minority in ${this.ctl.minorityCount(r)} of its last ${this.ctl.w} rounds (threshold ${this.ctl.m}); ${this.voter.divergent[r].size} prefix(es) differ from the voted state`;
+        this.deferredVerdicts.push(() => this.fail(rep, 'wrong', rv.round, undefined, evidence));
       }
     }
     for (const r of this.replicas) if (r.state === 'syncing') this.checkFollower(r);
