@@ -72,6 +72,8 @@ export interface ControllerStatus {
   readonly replicas: readonly ReplicaHealth[];
   readonly verdicts: Readonly<Record<VerdictCause, number>>;
   readonly restarts: Readonly<Record<VerdictCause, number>>;
+  /** Restarts an operator asked for (API), not counted by cause. */
+  readonly operatorRestarts: number;
   /** Indices of retired replicas. */
   readonly retired: readonly number[];
   /** Re-syncs: completed (digest matched), failed (crashed or mismatched), last duration. */
@@ -138,6 +140,7 @@ export class ReplicaController {
   readonly quarantine: QuarantineEntry[] = [];
   quarantinedTotal = 0;
   bisectFailures = 0;
+  operatorRestarts = 0;
   readonly resyncs = { completed: 0, failed: 0, lastMs: 0 };
 
   constructor(n: number, opts: ControllerOptions, private readonly log: ControllerLogger) {
@@ -171,7 +174,11 @@ export class ReplicaController {
     return Math.min(MAX_BACKOFF_MS, this.backoffMs * 2 ** s.restarts);
   }
 
-  restarted(replica: number, cause: VerdictCause): void {
+  restarted(replica: number, cause: VerdictCause | 'operator'): void {
+    if (cause === 'operator') {
+      this.operatorRestarts++;
+      return; // not a failure: the slot's back-off and retirement count stay as they are
+    }
     this.slots[replica].restarts++;
     this.restarts[cause]++;
   }
@@ -227,6 +234,7 @@ export class ReplicaController {
       })),
       verdicts: { ...this.verdicts },
       restarts: { ...this.restarts },
+      operatorRestarts: this.operatorRestarts,
       retired,
       resyncs: { ...this.resyncs },
       quarantine: this.quarantine.map((q) => ({ ...q })),

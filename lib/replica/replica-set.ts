@@ -376,6 +376,26 @@ export class ReplicaSet {
     return this.ctl.status(this.replicas, this.quorum(), this.replicas.length);
   }
 
+  /**
+   * Operator restart (API): a voting replica leaves the vote, restarts with rotated diversity and re-syncs
+   * like a failed one (no verdict, no back-off). Refused when the others alone could not meet the quorum.
+   */
+  restartReplica(index: number): { readonly ok: boolean; readonly reason?: string } {
+    const r = this.replicas[index];
+    if (r === undefined) return { ok: false, reason: `no replica ${index}` };
+    if (this.direct) return { ok: false, reason: 'a single replica cannot be re-synced from another' };
+    if (r.state !== 'voting') return { ok: false, reason: `replica ${index} is ${r.state}` };
+    const others = this.replicas.filter((x) => x.alive && x !== r).length;
+    if (others < this.quorum()) return { ok: false, reason: `the other ${others} voting replica(s) cannot meet the quorum of ${this.quorum()} meanwhile` };
+    r.alive = false;
+    r.state = 'restarting';
+    void r.pool.destroy().catch(noop);
+    this.log.info({ replica: index }, `replica ${index}: operator restart`);
+    this.checkDegraded();
+    this.enqueue(() => this.restart(r, 'operator'));
+    return { ok: true };
+  }
+
   private quorum(): number {
     return quorumNeeded(this.opts.mode, this.replicas.filter((r) => r.state !== 'retired').length, this.opts.k ?? 0);
   }
@@ -535,7 +555,7 @@ export class ReplicaSet {
    * Runs between rounds; only the donor's dump holds the rounds back, the replay runs while rounds go on
    * (the new replica follows every round without voting until its digest matches the majority's).
    */
-  private async restart(r: Replica, cause: VerdictCause): Promise<void> {
+  private async restart(r: Replica, cause: VerdictCause | 'operator'): Promise<void> {
     if (this.closed || r.state !== 'restarting') return;
     await this.settledChain.catch(noop);
     // A poison suspect not isolated yet (queued behind this restart): isolate it first, or the replay carries it.
@@ -579,7 +599,7 @@ export class ReplicaSet {
     this.checkDegraded();
   }
 
-  private planRestartLater(r: Replica, cause: VerdictCause): void {
+  private planRestartLater(r: Replica, cause: VerdictCause | 'operator'): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.enqueue(() => this.restart(r, cause));
