@@ -775,14 +775,14 @@ export class Speaker implements ApiProvider {
     const unsendable = new Set(withdraw);
     for (const g of groups.values()) {
       try {
-        out.push(...packUpdates({ announce: g, withdraw: new Set() }, n.codec, opts));
+        for (const m of packUpdates({ announce: g, withdraw: new Set() }, n.codec, opts)) out.push(m);
       } catch (err) {
         if (!(err instanceof PackError)) throw err;
         this.logger.warn({ peer: rt.config.name, prefixes: g.size, err: err.message }, 'route attributes too large for this peer: withdrawn instead of advertised');
         for (const p of g.keys()) unsendable.add(p);
       }
     }
-    out.push(...packUpdates({ announce: new Map(), withdraw: unsendable }, n.codec, opts));
+    for (const m of packUpdates({ announce: new Map(), withdraw: unsendable }, n.codec, opts)) out.push(m);
     return out;
   }
 

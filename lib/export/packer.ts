@@ -106,8 +106,9 @@ export function packUpdates(out: PeerOut, codec: CodecContext, opts: PackOptions
     const same = byBytes.get(key);
     if (same === undefined) byBytes.set(key, g);
     else {
-      same.v4.push(...g.v4);
-      same.v6.push(...g.v6);
+      // Loops, not push(...g.v4): a full table's group exceeds the engine's argument limit.
+      for (const k of g.v4) same.v4.push(k);
+      for (const k of g.v6) same.v6.push(k);
     }
   }
 

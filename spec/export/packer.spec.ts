@@ -95,4 +95,15 @@ test('round trip of a real Adj-RIB-Out: the jinx slice exported to one peer', as
   assert.ok(msgs.length < out.announce.size / 2, `${msgs.length} UPDATEs for ${out.announce.size} prefixes`);
 });
 
+test('a full table under two equal attribute objects packs without overflowing the stack (no push(...huge))', () => {
+  // Replicas hand attribute sets back as distinct but byte-identical objects: their groups merge.
+  const a1 = attrs({ path: [65001, 3356] });
+  const a2 = attrs({ path: [65001, 3356] });
+  const announce = new Map<PrefixKey, PathAttributes>();
+  for (let i = 0; i < 400_000; i++) announce.set((((10 << 24) + (i << 8)) >>> 0) * 64 + 24, i % 2 === 0 ? a1 : a2);
+  const msgs = packUpdates({ announce, withdraw: new Set() }, { fourOctetAs: true }, { maxMessageLength: 4096, families: { ipv4: true, ipv6: false } });
+  const back = unpack(msgs, { fourOctetAs: true }, 4096);
+  assert.is(back.announce.size, 400_000);
+});
+
 test.run();
