@@ -14,7 +14,7 @@ import { parseIpv4, parseIpv6 } from '../wire/address.js';
 import { prefixLength, type PrefixKey } from '../wire/prefix.js';
 import { FibError, sameFibEntry, type FibChange, type FibDiff, type FibEntry, type NextHop } from './types.js';
 import { diffFibs } from './hash-tree.js';
-import { collect, computeDigest, countNodes, find, hashEntry, insert, longestMatch, newEpoch, remove, walk, type Bits, type Node } from './trie.js';
+import { LAST, collect, computeDigest, countNodes, erase, find, longestMatch, newEpoch, upsert, walk, type Bits, type Node } from './trie.js';
 
 /** Scratch key bits: every operation is synchronous and reads its key before any other call can run. */
 const K: Bits = { w0: 0, w1: 0, w2: 0, w3: 0, len: 0 };
@@ -189,26 +189,33 @@ export class Fib extends FibView {
   /** Install or replace a normalized entry (from `makeFibEntry`, another FIB or a diff). */
   setEntry(entry: FibEntry): boolean {
     if (!Object.isFrozen(entry) || !Object.isFrozen(entry.nextHops)) entry = makeFibEntry(entry.prefix, entry.nextHops, entry.routeId);
-    const v6 = keyBits(entry.prefix);
-    const root = v6 ? this.root6 : this.root4;
-    const old = find(root, K);
-    if (old !== null && sameFibEntry(old, entry)) return false;
-    const [e1, e2] = hashEntry(entry);
-    const next = insert(root, K, entry, e1, e2, this.epoch);
-    if (v6) this.root6 = next;
-    else this.root4 = next;
-    if (old === null) this.size++;
+    return this.put(entry);
+  }
+
+  /**
+   * @internal `setEntry` for an entry known to come from `makeFibEntry` (the writer, the replicas' trees):
+   * one descent of the trie, nothing hashed (digests are computed when read), nothing allocated but the
+   * nodes a new prefix needs or a held snapshot forces to copy.
+   */
+  put(entry: FibEntry): boolean {
+    if (keyBits(entry.prefix)) {
+      this.root6 = upsert(this.root6, K, entry, this.epoch);
+    } else {
+      this.root4 = upsert(this.root4, K, entry, this.epoch);
+    }
+    if (!LAST.changed) return false;
+    if (LAST.previous === null) this.size++;
     return true;
   }
 
   /** Remove a route. Returns false when there was none. */
   delete(prefix: PrefixKey): boolean {
-    const v6 = keyBits(prefix);
-    const root = v6 ? this.root6 : this.root4;
-    if (root === null || find(root, K) === null) return false;
-    const next = remove(root, K, this.epoch);
-    if (v6) this.root6 = next;
-    else this.root4 = next;
+    if (keyBits(prefix)) {
+      this.root6 = erase(this.root6, K, this.epoch);
+    } else {
+      this.root4 = erase(this.root4, K, this.epoch);
+    }
+    if (!LAST.changed) return false;
     this.size--;
     return true;
   }

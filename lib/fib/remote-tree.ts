@@ -14,7 +14,7 @@
 import type { PrefixKey } from '../wire/prefix.js';
 import type { FibEntry } from './types.js';
 import type { FibView } from './cow-fib.js';
-import { collect, commonLength, computeDigest, coveringNode, type Bits } from './trie.js';
+import { ENTRY_HASH, collect, commonLength, computeDigest, coveringNode, hashEntry, type Bits } from './trie.js';
 
 /** What one side holds in a range: its top node's prefix, digest lanes, and that node's own entry hash. */
 export interface RangeInfo {
@@ -86,7 +86,9 @@ export function describeRanges(view: FibView, ranges: readonly PrefixKey[]): (Ra
     const n = coveringNode(v6 ? view.root6 : view.root4, bitsOf(r));
     if (n === null) return null;
     computeDigest(n);
-    return { node: keyOf(n, n.len, v6), d1: n.d1, d2: n.d2, has: n.entry !== null, e1: n.e1, e2: n.e2 };
+    if (n.entry === null) return { node: keyOf(n, n.len, v6), d1: n.d1, d2: n.d2, has: false, e1: 0, e2: 0 };
+    hashEntry(n.entry);
+    return { node: keyOf(n, n.len, v6), d1: n.d1, d2: n.d2, has: true, e1: ENTRY_HASH.e1, e2: ENTRY_HASH.e2 };
   });
 }
 

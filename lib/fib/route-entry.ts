@@ -11,9 +11,33 @@ import { digestAttributes, digestRoute } from '../replica/digest.js';
 import { makeFibEntry } from './cow-fib.js';
 import type { FibEntry } from './types.js';
 
-/** The digest the voter compares for a Loc-RIB entry (cached attribute digests: one hash per route). */
+/**
+ * The last route digest computed for an attribute set (the engines share attribute objects among the
+ * routes of one UPDATE, so consecutive routes often repeat peer, path id, next hop and attributes).
+ */
+interface DigestMemo {
+  peerId: number;
+  pathId: number;
+  nextHop: string;
+  nextHopLinkLocal: string | undefined;
+  digest: number;
+}
+const MEMO = new WeakMap<object, DigestMemo>();
+
+/** The digest the voter compares for a Loc-RIB entry (`digestRoute`, memoized per attribute set). */
 export function routeDigest(r: Route): number {
-  return digestRoute(r.peerId, r.pathId, r.nextHop, r.nextHopLinkLocal, digestAttributes(r.attributes));
+  const m = MEMO.get(r.attributes);
+  if (m !== undefined && m.peerId === r.peerId && m.pathId === r.pathId && m.nextHop === r.nextHop && m.nextHopLinkLocal === r.nextHopLinkLocal) return m.digest;
+  const digest = digestRoute(r.peerId, r.pathId, r.nextHop, r.nextHopLinkLocal, digestAttributes(r.attributes));
+  if (m === undefined) MEMO.set(r.attributes, { peerId: r.peerId, pathId: r.pathId, nextHop: r.nextHop, nextHopLinkLocal: r.nextHopLinkLocal, digest });
+  else {
+    m.peerId = r.peerId;
+    m.pathId = r.pathId;
+    m.nextHop = r.nextHop;
+    m.nextHopLinkLocal = r.nextHopLinkLocal;
+    m.digest = digest;
+  }
+  return digest;
 }
 
 /** Next-hop lists are interned (one frozen array per next hop, shared by every entry using it). */

@@ -16,10 +16,13 @@
  * Hash tree. A node's digest = mix(entry hash, left digest, right digest), two independent 32-bit lanes
  * (64 bits). Digests are computed lazily: a write only marks the written path dirty, and a digest is
  * (re)computed when a diff or `digest()` asks for it, so a burst of writes costs one rehash per touched
- * node, not one per write per level. Digest fields are a pure cache: filling them in on a node shared with
- * a snapshot changes nothing observable.
+ * node, not one per write per level. Entry hashes too are computed only then (not stored: recomputed with
+ * the node's digest), so a write hashes nothing. A write is one descent (`upsert`/`erase`): nodes are marked
+ * dirty, or copied when a snapshot shares them, on the way back up and only if something changed below.
+ * Digest fields are a pure cache: filling them in on a node shared with a snapshot changes nothing
+ * observable.
  */
-import type { FibEntry } from './types.js';
+import { sameFibEntry, type FibEntry } from './types.js';
 
 /** Prefix bits: w0..w3 are the address's 32-bit words (signed int32, host bits zero); IPv4 uses w0 only. */
 export interface Bits {
@@ -35,9 +38,6 @@ export class Node implements Bits {
   d1 = 0;
   d2 = 0;
   dirty = true;
-  /** Hash lanes of `entry` (0 when there is none). */
-  e1 = 0;
-  e2 = 0;
   constructor(
     public w0: number,
     public w1: number,
@@ -92,50 +92,71 @@ function nodeFor(k: Bits, len: number, entry: FibEntry | null, owner: number): N
   return new Node(maskWord(k.w0, len), maskWord(k.w1, len - 32), maskWord(k.w2, len - 64), maskWord(k.w3, len - 96), len, entry, null, null, owner);
 }
 
+/** The node to write for this epoch: `n` itself (marked dirty) when this epoch owns it, else a dirty copy. */
 function own(n: Node, epoch: number): Node {
   if (n.owner === epoch) {
     n.dirty = true;
     return n;
   }
-  const c = new Node(n.w0, n.w1, n.w2, n.w3, n.len, n.entry, n.left, n.right, epoch);
-  c.e1 = n.e1;
-  c.e2 = n.e2;
-  return c;
+  return new Node(n.w0, n.w1, n.w2, n.w3, n.len, n.entry, n.left, n.right, epoch);
 }
 
-/** Insert or replace `entry` at `k`; returns the new root of this subtree. */
-export function insert(n: Node | null, k: Bits, entry: FibEntry, e1: number, e2: number, epoch: number): Node {
-  if (n === null) {
-    const leaf = nodeFor(k, k.len, entry, epoch);
-    leaf.e1 = e1;
-    leaf.e2 = e2;
-    return leaf;
-  }
-  const c = commonLength(n, k, Math.min(n.len, k.len));
+/**
+ * What the last `upsert`/`erase` did: the entry it found at the key (null: none) and whether the trie
+ * changed. Module state rather than a returned object: one write allocates nothing it does not keep.
+ */
+export const LAST: { previous: FibEntry | null; changed: boolean } = { previous: null, changed: false };
+
+/**
+ * Install `entry` at `k` in one descent; returns the new root of this subtree. When the same entry is
+ * already there nothing is written, copied or marked dirty (`LAST.changed` false, `n` returned as is).
+ * Nodes are marked dirty (or copied, when a snapshot shares them) on the way back up, only if the write
+ * changed something below them. Entry hashes and digests are left for `computeDigest`.
+ */
+export function upsert(n: Node | null, k: Bits, entry: FibEntry, epoch: number): Node {
+  LAST.previous = null;
+  LAST.changed = true;
+  return up(n, k, entry, epoch);
+}
+
+function up(n: Node | null, k: Bits, entry: FibEntry, epoch: number): Node {
+  if (n === null) return nodeFor(k, k.len, entry, epoch);
+  const c = commonLength(n, k, n.len < k.len ? n.len : k.len);
   if (c === n.len) {
-    const o = own(n, epoch);
     if (k.len === n.len) {
+      const old = n.entry;
+      LAST.previous = old;
+      if (old !== null && sameFibEntry(old, entry)) {
+        LAST.changed = false;
+        return n;
+      }
+      const o = own(n, epoch);
       o.entry = entry;
-      o.e1 = e1;
-      o.e2 = e2;
-    } else if (bitAt(k, n.len) === 0) o.left = insert(n.left, k, entry, e1, e2, epoch);
-    else o.right = insert(n.right, k, entry, e1, e2, epoch);
+      return o;
+    }
+    if (bitAt(k, n.len) === 0) {
+      const l = up(n.left, k, entry, epoch);
+      if (!LAST.changed) return n;
+      const o = own(n, epoch);
+      o.left = l;
+      return o;
+    }
+    const r = up(n.right, k, entry, epoch);
+    if (!LAST.changed) return n;
+    const o = own(n, epoch);
+    o.right = r;
     return o;
   }
   const x = nodeFor(k, c, null, epoch);
   if (c === k.len) {
     // k is a proper ancestor of n.
     x.entry = entry;
-    x.e1 = e1;
-    x.e2 = e2;
     if (bitAt(n, c) === 0) x.left = n;
     else x.right = n;
     return x;
   }
   // k and n diverge at bit c: a branch node without an entry.
   const leaf = nodeFor(k, k.len, entry, epoch);
-  leaf.e1 = e1;
-  leaf.e2 = e2;
   if (bitAt(k, c) === 0) {
     x.left = leaf;
     x.right = n;
@@ -146,20 +167,34 @@ export function insert(n: Node | null, k: Bits, entry: FibEntry, e1: number, e2:
   return x;
 }
 
-/** Remove the entry at `k`, which must exist (check with `find` first). Keeps the shape canonical. */
-export function remove(n: Node, k: Bits, epoch: number): Node | null {
+/**
+ * Remove the entry at `k` if there is one, in one descent (`LAST.previous`: the removed entry; when there
+ * was none, `LAST.changed` is false and `n` is returned as is). Keeps the shape canonical.
+ */
+export function erase(n: Node | null, k: Bits, epoch: number): Node | null {
+  LAST.previous = null;
+  LAST.changed = false;
+  return n === null ? null : er(n, k, epoch);
+}
+
+function er(n: Node, k: Bits, epoch: number): Node | null {
+  if (n.len > k.len || commonLength(n, k, n.len) < n.len) return n;
   if (n.len === k.len) {
+    if (n.entry === null) return n;
+    LAST.previous = n.entry;
+    LAST.changed = true;
     if (n.left !== null && n.right !== null) {
       const o = own(n, epoch);
       o.entry = null;
-      o.e1 = 0;
-      o.e2 = 0;
       return o;
     }
     return n.left ?? n.right;
   }
   const bit = bitAt(k, n.len);
-  const nc = remove((bit === 0 ? n.left : n.right)!, k, epoch);
+  const child = bit === 0 ? n.left : n.right;
+  if (child === null) return n;
+  const nc = er(child, k, epoch);
+  if (!LAST.changed) return n;
   if (n.entry === null && nc === null) return bit === 0 ? n.right : n.left; // a branch node with one child left
   const o = own(n, epoch);
   if (bit === 0) o.left = nc;
@@ -226,16 +261,50 @@ function fmix(h: number): number {
   return h | 0;
 }
 
-function hashString(s: string, seed: number): number {
-  let h = seed ^ s.length;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return fmix(h);
+// Entry hash: two 32-bit lanes fed the same word stream (prefix key, each next hop's characters, route id)
+// without building any string. Both sides of a cross-thread diff (remote-tree.ts) run this same code.
+let H1 = 0;
+let H2 = 0;
+
+function mixWord(x: number): void {
+  H1 = Math.imul(H1 ^ x, 0x01000193);
+  H1 ^= H1 >>> 15;
+  H2 = Math.imul((H2 + x) ^ (H2 >>> 13), 0x5bd1e995);
+  H2 ^= H2 >>> 16;
 }
 
-/** The entry's hash lanes: over the prefix key, the next hops in order and the route id. */
-export function hashEntry(e: FibEntry): [number, number] {
-  const text = `${e.prefix}|${e.nextHops.join(',')}|${e.routeId}`;
-  return [hashString(text, 0x2f6b1d05), hashString(text, 0x7a3c9e11)];
+function mixString(s: string): void {
+  mixWord(s.length | 0x40000000);
+  for (let i = 0; i < s.length; i++) mixWord(s.charCodeAt(i));
+}
+
+/** A non-negative integer below 2^53 (or any number, exactly) as two words. */
+function mixNumber(x: number): void {
+  if (Number.isInteger(x) && x >= 0 && x < 9007199254740992) {
+    mixWord(x >>> 0);
+    mixWord(Math.floor(x / 4294967296) | 0);
+  } else mixString(String(x));
+}
+
+/**
+ * The hash lanes of an entry (prefix key, next hops in order, route id) into `ENTRY_HASH`. Not stored in
+ * the node (two fields per node for a value needed only when its digest is recomputed).
+ */
+export const ENTRY_HASH = { e1: 0, e2: 0 };
+
+export function hashEntry(e: FibEntry): void {
+  H1 = 0x2f6b1d05;
+  H2 = 0x7a3c9e11;
+  if (typeof e.prefix === 'number') {
+    mixWord(1);
+    mixNumber(e.prefix);
+  } else mixString(e.prefix);
+  const hops = e.nextHops;
+  mixWord(hops.length);
+  for (let i = 0; i < hops.length; i++) mixString(hops[i]);
+  mixNumber(e.routeId);
+  ENTRY_HASH.e1 = fmix(H1);
+  ENTRY_HASH.e2 = fmix(H2 ^ 0x5f356495);
 }
 
 const NO_ENTRY_1 = 0x5bd1e995 | 0;
@@ -248,12 +317,18 @@ export function computeDigest(n: Node): void {
   const r = n.right;
   if (l !== null) computeDigest(l);
   if (r !== null) computeDigest(r);
+  const e = n.entry;
+  let e1 = NO_ENTRY_1;
+  let e2 = NO_ENTRY_2;
+  if (e !== null) {
+    hashEntry(e);
+    e1 = ENTRY_HASH.e1;
+    e2 = ENTRY_HASH.e2;
+  }
   const l1 = l === null ? 0 : l.d1;
   const l2 = l === null ? 0 : l.d2;
   const r1 = r === null ? 0 : r.d1;
   const r2 = r === null ? 0 : r.d2;
-  const e1 = n.entry === null ? NO_ENTRY_1 : n.e1;
-  const e2 = n.entry === null ? NO_ENTRY_2 : n.e2;
   // Left and right enter through different multipliers, so swapping children changes the digest.
   n.d1 = fmix(Math.imul(fmix(e1 + Math.imul(l1, 0x27d4eb2d)) ^ r1, 0x165667b1) + n.len);
   n.d2 = fmix(Math.imul(fmix(e2 + Math.imul(l2, 0x61c88647)) ^ r2, 0x2545f491) + n.len);

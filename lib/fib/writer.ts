@@ -185,9 +185,20 @@ export class FibWriter {
   /** Apply voted Loc-RIB changes (best === null: withdrawn). The in-memory FIB changes at once. */
   applyLocRib(changes: readonly { readonly prefix: PrefixKey; readonly best: Route | null }[]): void {
     if (this.stopped || changes.length === 0) return;
-    const batch: FibChange[] = [];
-    for (const c of changes) batch.push({ prefix: c.prefix, entry: c.best === null ? null : entryOfRoute(c.prefix, c.best) });
-    this.write(batch);
+    // One trie descent per change and no per-change objects besides the entry the FIB keeps (this runs for
+    // every Loc-RIB change of the speaker, on the main thread); the kernel gets its changes coalesced.
+    const fib = this.fib;
+    const pending = this.kernel ? this.pending : null;
+    let writes = 0;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i];
+      const entry = c.best === null ? null : entryOfRoute(c.prefix, c.best);
+      if (!(entry === null ? fib.delete(c.prefix) : fib.put(entry))) continue;
+      writes++;
+      pending?.set(c.prefix, entry);
+    }
+    this.counters.writes += writes;
+    if (pending !== null && writes > 0) this.queueFlush();
     this.schedule?.noteInput();
   }
 

@@ -43,7 +43,7 @@ export class RibTree {
 
   /** The replica reports `best` (whose Loc-RIB digest is `digest`) for `prefix`. */
   set(prefix: PrefixKey, best: Route, digest: number): void {
-    this.fib.setEntry(locRibEntry(prefix, best.nextHop, digest));
+    this.fib.put(locRibEntry(prefix, best.nextHop, digest));
   }
 
   delete(prefix: PrefixKey): void {

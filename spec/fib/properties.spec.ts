@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { Fib, diffFibs, makeFibEntry, type FibEntry, type FibSnapshot } from '../../lib/fib/index.js';
+import { describeRanges } from '../../lib/fib/remote-tree.js';
 import { ipv4Key, ipv6Key, prefixContains, type PrefixKey } from '../../lib/wire/prefix.js';
 
 const test = suite('fib/properties');
@@ -135,6 +136,58 @@ test('hash-tree diff equals a full comparison (shared history and independently 
       c.resetTo(snap);
       c.applyFrom(b);
       assert.equal(contents(c), model(ma));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('digests read between writes and snapshots are never stale (lazy hashing, in-place and copied nodes)', () => {
+  // Digests are computed when read and writes only mark their path dirty (trie.ts): interleave writes,
+  // snapshots and reads of every kind of digest, and compare each read with a table built from scratch
+  // from the model in reverse order (another write history, as a replica's tree has).
+  type Step = Op | { kind: 'read'; which: number; range: PrefixKey };
+  const arbStep: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 4, arbitrary: arbOp },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), which: fc.nat(), range: fc.oneof(arbPrefix, fc.constant<PrefixKey>(0)) }) },
+  );
+  const fresh = (m: Map<PrefixKey, FibEntry>): Fib => {
+    const f = new Fib();
+    for (const e of [...m.values()].reverse()) f.setEntry(e);
+    return f;
+  };
+  const full = (x: Map<PrefixKey, FibEntry>, y: Map<PrefixKey, FibEntry>): PrefixKey[] =>
+    [...new Set([...x.keys(), ...y.keys()])].filter((k) => JSON.stringify(x.get(k)) !== JSON.stringify(y.get(k))).sort();
+  fc.assert(
+    fc.property(fc.array(arbStep, { maxLength: 150 }), (steps) => {
+      const fib = new Fib();
+      const m = new Map<PrefixKey, FibEntry>();
+      const snaps: { snap: FibSnapshot; model: Map<PrefixKey, FibEntry>; digest: string }[] = [];
+      for (const st of steps) {
+        if (st.kind === 'set') {
+          // Rewriting the same entry must change nothing (no dirty path, same digest).
+          const same = m.has(st.prefix) && JSON.stringify(m.get(st.prefix)) === JSON.stringify(makeFibEntry(st.prefix, st.hops, st.route));
+          assert.is(fib.set(st.prefix, st.hops, st.route), !same);
+          m.set(st.prefix, makeFibEntry(st.prefix, st.hops, st.route));
+        } else if (st.kind === 'del') {
+          assert.is(fib.delete(st.prefix), m.delete(st.prefix));
+        } else if (st.kind === 'snap') {
+          const snap = fib.snapshot();
+          // Half of the snapshots are taken with a cold (dirty) tree, half with digests just read.
+          snaps.push({ snap, model: new Map(m), digest: snaps.length % 2 === 0 ? snap.digest() : fresh(m).digest() });
+        } else {
+          const ref = fresh(m);
+          assert.is(fib.digest(), ref.digest());
+          assert.equal(describeRanges(fib, [st.range]), describeRanges(ref, [st.range]));
+          if (snaps.length > 0) {
+            const s = snaps[st.which % snaps.length];
+            assert.is(s.snap.digest(), s.digest);
+            assert.equal(describeRanges(s.snap, [st.range]), describeRanges(fresh(s.model), [st.range]));
+            assert.equal(diffFibs(s.snap, fib).map((d) => d.prefix).sort(), full(s.model, m));
+          }
+        }
+      }
+      assert.is(fib.digest(), fresh(m).digest());
+      for (const s of snaps) assert.is(s.snap.digest(), s.digest);
     }),
     { numRuns: RUNS },
   );
