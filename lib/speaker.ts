@@ -154,8 +154,15 @@ export class Speaker implements ApiProvider {
   private replicaSet: ReplicaSet | null = null;
   private chain: Promise<void> = Promise.resolve();
   /** Received UPDATEs waiting for the next round, with the session they arrived on. */
-  private pendingRound: { peerId: number; message: Uint8Array; session: NegotiatedSession }[] = [];
-  private roundScheduled = false;
+  private pendingRound: { peerId: number; message: Uint8Array; session: NegotiatedSession; epoch: number }[] = [];
+  /**
+   * Round epochs: a peer addition or removal on the replicas starts a new epoch (sealRound), so UPDATEs
+   * received before it are voted before it and UPDATEs received after it (e.g. from the new session of a
+   * peer that flapped) after it — not swept into a round loop that runs ahead of the peer operation.
+   */
+  private epoch = 0;
+  /** The epoch whose round loop is queued or running (-1: none). */
+  private scheduledEpoch = -1;
   private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number; advertised: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
   private countsQuery: Promise<void> = Promise.resolve();
@@ -323,22 +330,22 @@ export class Speaker implements ApiProvider {
   /** Queue a received UPDATE for the next round; a round starts when the previous one has been voted. */
   private enqueueRound(rt: PeerRuntime, frame: Frame): void {
     // Copy: the frame is a view into a socket chunk, and the round is written to shared memory later.
-    this.pendingRound.push({ peerId: rt.id, message: frame.message.slice(), session: rt.established! });
+    this.pendingRound.push({ peerId: rt.id, message: frame.message.slice(), session: rt.established!, epoch: this.epoch });
     this.fibWriter?.noteInput();
     // Bounded: this peer's queued octets count until their round has been voted (back-pressure above).
     rt.input.take(frame.message.length, rt.established?.maxMessageLength ?? 4096);
-    if (this.roundScheduled) return;
-    this.roundScheduled = true;
+    if (this.scheduledEpoch === this.epoch) return;
+    const epoch = (this.scheduledEpoch = this.epoch);
     this.onReplicas('round', async (set) => {
-      while (this.pendingRound.length > 0) {
-        const batch = this.pendingRound.splice(0, this.roundLength());
+      for (let n = this.roundLength(epoch); n > 0; n = this.roundLength(epoch)) {
+        const batch = this.pendingRound.splice(0, n);
         try {
           this.dispatchVoted(await set.applyRound(batch), batch);
         } finally {
           this.releaseInput(batch);
         }
       }
-      this.roundScheduled = false;
+      if (this.scheduledEpoch === epoch) this.scheduledEpoch = -1;
       // Max-prefix needs fresh counts after every round; otherwise they are refreshed at most every 250 ms.
       await this.refreshReplicaCounts([...this.peers.values()].some((p) => p.established && p.config.maxPrefixes));
     });
@@ -348,14 +355,20 @@ export class Speaker implements ApiProvider {
    * Entries of the next round: at most max-round-updates UPDATEs and ROUND_BYTES of them (2,000 UPDATEs of
    * 64 KB — RFC 8654 — would be a 128 MB round: tens of seconds per replica, and a round is all-or-nothing).
    */
-  private roundLength(): number {
+  private roundLength(epoch: number): number {
     const max = Math.min(this.pendingRound.length, this.config.replication.maxRoundUpdates);
     let bytes = 0;
     for (let i = 0; i < max; i++) {
+      if (this.pendingRound[i].epoch > epoch) return i;
       bytes += this.pendingRound[i].message.length;
       if (bytes > ROUND_BYTES && i > 0) return i;
     }
     return max;
+  }
+
+  /** UPDATEs received from now on are voted after the replica operation about to be queued. */
+  private sealRound(): void {
+    this.epoch++;
   }
 
   /** A round's input has been processed: give its octets back to each peer's budget (may resume reading). */
@@ -385,7 +398,8 @@ export class Speaker implements ApiProvider {
     this.logger.error({ peer, code: e.code, subcode: e.subcode, error: e.message }, 'malformed UPDATE (voted by the replicas): resetting the session');
     // Nothing more from this session is processed (RFC 4271 §6): drop its queued input.
     const dropped = this.pendingRound.filter((x) => x.peerId === e.peerId && x.session === arrivedOn);
-    this.pendingRound = this.pendingRound.filter((x) => x.peerId !== e.peerId || x.session !== arrivedOn);
+    const kept = this.pendingRound.filter((x) => x.peerId !== e.peerId || x.session !== arrivedOn);
+    this.pendingRound.splice(0, this.pendingRound.length, ...kept);
     this.releaseInput(dropped);
     // Only the session the UPDATE arrived on: it may have gone down and come back while the round was voted.
     if (rt?.established && rt.established === arrivedOn) rt.session.shutdownWithNotification(e.code, e.subcode, e.data ?? new Uint8Array(0));
@@ -445,6 +459,7 @@ export class Speaker implements ApiProvider {
 
   private withdrawPeer(id: number): void {
     if (this.replicaSet) {
+      this.sealRound();
       this.onReplicas('remove-peer', async (set) => this.dispatchVoted(await set.removePeer(id)));
       return;
     }
@@ -538,6 +553,7 @@ export class Speaker implements ApiProvider {
       this.flush(rt);
     };
     if (this.replicaSet) {
+      this.sealRound();
       this.onReplicas('add-peer', async (set) => {
         this.dispatchVoted(await set.addPeer(enginePeer));
         endOfRib();
