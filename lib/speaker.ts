@@ -904,6 +904,14 @@ export class Speaker implements ApiProvider {
   }
 
   /** Reset a neighbour (API write): hard = stop and start the session; soft-in = ROUTE-REFRESH (RFC 2918); soft-out = re-send our Adj-RIB-Out. */
+  /** Operator restart of one replica (controller: rotated knobs, re-sync, rejoin when its digest matches). */
+  async restartReplica(index: number): Promise<void> {
+    const set = this.replicaSet;
+    if (!set) throw new ApiRequestError('btrd runs one decision process (replicas: 1): nothing to restart', 409, 'not-replicated');
+    const r = set.restartReplica(index);
+    if (!r.ok) throw new ApiRequestError(r.reason ?? 'refused', /^no replica/.test(r.reason ?? '') ? 404 : 409, 'restart-refused');
+  }
+
   async resetNeighbor(name: string, mode: ResetMode): Promise<void> {
     const rt = this.peers.get(name);
     if (!rt) throw new ApiRequestError(`no neighbour named ${JSON.stringify(name)}`, 404, 'no-such-neighbor');

@@ -115,4 +115,18 @@ test('nothing wrong reaches GoBGP; the wrong replica is restarted, re-synced and
   assert.ok(btrd.logs.some((l) => l.includes('back in the vote')));
 });
 
+test('an operator restart (the API\'s POST /replicas/N/restart path) re-syncs the replica; GoBGP keeps every route', async () => {
+  const set = btrd.speaker.replicas!;
+  const before = gobgp.count();
+  await btrd.speaker.restartReplica(0);
+  await waitFor('replica 0 back in the vote', () => (set.controllerStatus().replicas[0].generation === 1 && set.controllerStatus().replicas[0].state === 'voting' ? true : undefined), 60_000, 200);
+  assert.is(set.controllerStatus().operatorRestarts, 1);
+  let refused = '';
+  await btrd.speaker.restartReplica(7).catch((e: Error) => (refused = e.message));
+  assert.match(refused, /no replica 7/);
+  await btrd.speaker.settled();
+  assert.is(gobgp.count(), before);
+  assert.ok(gobgp.routes().every((r) => r.nextHop === NH));
+});
+
 test.run();
