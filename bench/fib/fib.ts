@@ -10,6 +10,8 @@
  *    created for the run (skipped with a reason when namespaces are not available).
  *
  *   npm run -s build && node --expose-gc dist/bench/fib/fib.js
+ *   FIB_BENCH_KERNEL=0 node --expose-gc dist/bench/fib/fib.js   # in-memory parts only (~1 min, no root):
+ *                                                                # bench/results/fib-memory.{json,svg}
  *
  * Prints a table, writes bench/results/fib.json and bench/results/fib.svg.
  */
@@ -28,6 +30,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
 const data = process.env.BTRD_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
 const outDir = join(repo, 'bench', 'results');
+/** FIB_BENCH_KERNEL=0: skip the kernel backend part (root, minutes); results go to fib-memory.*. */
+const WITH_KERNEL = process.env.FIB_BENCH_KERNEL !== '0';
+const OUT_NAME = WITH_KERNEL ? 'fib' : 'fib-memory';
 const RIB = join(data, 'mrt/rib/routeviews.route-views.jinx.ribs.1401487200.gz');
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -99,6 +104,7 @@ function pick<T>(xs: readonly T[], n: number, seed: number): T[] {
 }
 
 async function kernelBench(table: readonly FibEntry[]): Promise<Record<string, number | string>> {
+  if (!WITH_KERNEL) return { skipped: 'FIB_BENCH_KERNEL=0' };
   const ns = `btrd-fib-bench-${process.pid}`;
   try {
     execFileSync('ip', ['netns', 'add', ns], { stdio: 'pipe' });
@@ -286,7 +292,7 @@ async function main(): Promise<void> {
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
 
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'fib.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(outDir, `${OUT_NAME}.json`), JSON.stringify(results, null, 2) + '\n');
   const bars = [
     { label: 'fill empty FIB (full table)', value: fillMs },
     { label: 'full churn, no snapshot', value: churnNoSnapMs },
@@ -297,7 +303,7 @@ async function main(): Promise<void> {
     ...(typeof kernel.installMs === 'number' ? [{ label: 'kernel: install full table', value: kernel.installMs }] : []),
     ...(typeof kernel.rewrite10kMs === 'number' ? [{ label: 'kernel: rewrite 10,000 routes', value: kernel.rewrite10kMs }] : []),
   ];
-  writeBarChart(join(outDir, 'fib.svg'), `FIB on the jinx RIB (${table.length.toLocaleString('en-US')} prefixes)`, 'ms', bars);
+  writeBarChart(join(outDir, `${OUT_NAME}.svg`), `FIB on the jinx RIB (${table.length.toLocaleString('en-US')} prefixes)`, 'ms', bars);
 }
 
 await main();
