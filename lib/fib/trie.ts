@@ -95,7 +95,7 @@ function nodeFor(k: Bits, len: number, entry: FibEntry | null, owner: number): N
 /** The node to write for this epoch: `n` itself (marked dirty) when this epoch owns it, else a dirty copy. */
 function own(n: Node, epoch: number): Node {
   if (n.owner === epoch) {
-    n.dirty = true;
+    if (!n.dirty) n.dirty = true;
     return n;
   }
   return new Node(n.w0, n.w1, n.w2, n.w3, n.len, n.entry, n.left, n.right, epoch);
@@ -138,13 +138,13 @@ function up(n: Node | null, k: Bits, entry: FibEntry, epoch: number): Node {
       const l = up(n.left, k, entry, epoch);
       if (!LAST.changed) return n;
       const o = own(n, epoch);
-      o.left = l;
+      if (o.left !== l) o.left = l; // no store (and no write barrier) when the child was written in place
       return o;
     }
     const r = up(n.right, k, entry, epoch);
     if (!LAST.changed) return n;
     const o = own(n, epoch);
-    o.right = r;
+    if (o.right !== r) o.right = r;
     return o;
   }
   const x = nodeFor(k, c, null, epoch);
@@ -197,8 +197,9 @@ function er(n: Node, k: Bits, epoch: number): Node | null {
   if (!LAST.changed) return n;
   if (n.entry === null && nc === null) return bit === 0 ? n.right : n.left; // a branch node with one child left
   const o = own(n, epoch);
-  if (bit === 0) o.left = nc;
-  else o.right = nc;
+  if (bit === 0) {
+    if (o.left !== nc) o.left = nc;
+  } else if (o.right !== nc) o.right = nc;
   return o;
 }
 
