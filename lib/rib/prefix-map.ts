@@ -150,18 +150,9 @@ export class PrefixMap<V> {
     const cap = oldKeys.length * 2;
     const keys = new Float64Array(cap).fill(EMPTY);
     const vals = new Array<V | undefined>(cap);
-    const mask = cap - 1;
-    for (let j = 0; j < oldKeys.length; j++) {
-      const k = oldKeys[j];
-      if (k === EMPTY) continue;
-      let i = hash(k) & mask;
-      while (keys[i] !== EMPTY) i = (i + 1) & mask;
-      keys[i] = k;
-      vals[i] = oldVals[j];
-    }
+    this.mask = rehash(oldKeys, oldVals, keys, vals);
     this.ks = keys;
     this.vs = vals;
-    this.mask = mask;
   }
 }
 
@@ -270,17 +261,22 @@ export class PrefixIndex {
     const cap = oldKeys.length * 2;
     const keys = new Float64Array(cap).fill(EMPTY);
     const vals = new Int32Array(cap);
-    const mask = cap - 1;
-    for (let j = 0; j < oldKeys.length; j++) {
-      const k = oldKeys[j];
-      if (k === EMPTY) continue;
-      let i = hash(k) & mask;
-      while (keys[i] !== EMPTY) i = (i + 1) & mask;
-      keys[i] = k;
-      vals[i] = oldVals[j];
-    }
+    this.mask = rehash(oldKeys, oldVals, keys, vals);
     this.ks = keys;
     this.vs = vals;
-    this.mask = mask;
   }
+}
+
+/** Re-insert every entry of an open-addressing table into one twice as large; returns the new mask. */
+function rehash<T>(oldKeys: Float64Array, oldVals: { readonly [i: number]: T }, keys: Float64Array, vals: { [i: number]: T }): number {
+  const mask = keys.length - 1;
+  for (let j = 0; j < oldKeys.length; j++) {
+    const k = oldKeys[j];
+    if (k === EMPTY) continue;
+    let i = hash(k) & mask;
+    while (keys[i] !== EMPTY) i = (i + 1) & mask;
+    keys[i] = k;
+    vals[i] = oldVals[j];
+  }
+  return mask;
 }
