@@ -14,6 +14,7 @@ import { engineRouteSource, queryRoutes, type RouteQuery, type RouteQueryResult 
 import { countVotes } from './metrics/index.js';
 import type { BtrdConfig, PeerConfig } from './config/types.js';
 import type { Logger } from './log.js';
+import { Progress } from './progress.js';
 import { BgpSession } from './session/session.js';
 import { SessionManager } from './session/manager.js';
 import { DEFAULT_MAX_QUEUED_INPUT_BYTES, InputBudget } from './session/input-budget.js';
@@ -166,6 +167,25 @@ export class Speaker implements ApiProvider {
   private replicaCounts: { paths: number; best: number; perPeer: Map<number, { received: number; accepted: number; advertised: number }> } = { paths: 0, best: 0, perPeer: new Map() };
   private countsRefreshedAt = 0;
   private countsQuery: Promise<void> = Promise.resolve();
+  /**
+   * Progress of each peer's initial table (Established → its first End-of-RIB, RFC 4724 §2): a log line
+   * every 5 s with UPDATEs received and the rate, and a final one. The total is unknown, so no ETA.
+   */
+  private readonly initialTables = new Map<PeerRuntime, { progress: Progress; last: number }>();
+
+  /** A peer without End-of-RIB (no graceful restart): its initial table ends at the first 2 s pause. */
+  private countInitialTable(rt: PeerRuntime): void {
+    const t = this.initialTables.get(rt);
+    if (t === undefined) return;
+    const now = performance.now();
+    if (now - t.last > 2000 && t.progress.count > 0) {
+      t.progress.finish();
+      this.initialTables.delete(rt);
+      return;
+    }
+    t.last = now;
+    t.progress.add();
+  }
   /** The FIB (lib/fib/writer.ts): every Loc-RIB change dispatched goes here, then to the backends. */
   private fibWriter: FibWriter | null = null;
   /** Import-limit verdicts per received (interned) attribute set, for logging and counting only. */
@@ -430,11 +450,21 @@ export class Speaker implements ApiProvider {
     const rt: PeerRuntime = { id: this.nextPeerId++, config: p, session, established: null, since: null, pending: new Map(), flushTimer: null, lastFlush: 0, maxPrefixWarned: false, restartTimer: null, flushing: 'idle', endOfRibPending: false, removal: null, deferred: [], input, limitRejected: 0, limitLoggedAt: 0 };
     this.peers.set(p.name, rt);
     session.on('established', (n) => this.guard(rt, () => this.onEstablished(rt, n)));
-    session.on('update', (u, frame) => this.guard(rt, () => this.onUpdate(rt, u, frame)));
+    session.on('update', (u, frame) => {
+      this.countInitialTable(rt);
+      this.guard(rt, () => this.onUpdate(rt, u, frame));
+    });
     session.on('raw-update', (frame) => this.guard(rt, () => {
+      this.countInitialTable(rt);
       if (rt.established) this.enqueueRound(rt, frame);
     }));
-    session.on('end-of-rib', (afi, safi) => log.info({ afi, safi }, 'End-of-RIB received'));
+    session.on('end-of-rib', (afi, safi) => {
+      log.info({ afi, safi }, 'End-of-RIB received');
+      this.initialTables.get(rt)?.progress.finish();
+      this.initialTables.delete(rt);
+    });
+    session.on('established', () => this.initialTables.set(rt, { progress: new Progress({ label: `initial table from ${p.name}`, unit: 'UPDATEs', log: (fields, msg) => log.info(fields, msg) }), last: performance.now() }));
+    session.on('down', () => this.initialTables.delete(rt));
     session.on('route-refresh', (afi, safi) => this.guard(rt, () => this.onRouteRefresh(rt, afi, safi)));
     session.on('down', (reason, detail) => this.guard(rt, () => this.onDown(rt, reason, detail)));
     session.on('drain', () => {

@@ -27,6 +27,7 @@ const B = { addr: `${NET}82`, asn: 4200000082 };
 const C = { addr: `${NET}83`, asn: 4200000083 };
 const D = { addr: `${NET}84`, asn: 4200000084 };
 const E = { addr: `${NET}85`, asn: 4200000085 };
+const F = { addr: `${NET}86`, asn: 4200000086 };
 
 let btrd: RunningBtrd;
 const open: Injector[] = [];
@@ -63,6 +64,7 @@ peers:
   - { name: b, address: ${B.addr}, remote-as: ${B.asn}, passive: true, next-hop-address: { ipv4: 198.51.100.80 } }
   - { name: c, address: ${C.addr}, remote-as: ${C.asn}, passive: true, max-prefixes: { limit: 10, warning-percent: 50 } }
   - { name: d, address: ${D.addr}, remote-as: ${D.asn}, passive: true }
+  - { name: f, address: ${F.addr}, remote-as: ${F.asn}, passive: true, import: { default: reject, terms: [] } }
   - { name: e, address: ${E.addr}, remote-as: ${E.asn}, passive: true, export: { default: accept, terms: [{ action: accept, set: { prepend: 32 } }] } }
 `);
 });
@@ -86,6 +88,16 @@ speaker('routes from A reach B with btrd prepended and next hop rewritten; End-o
   // RFC 4724 §2: the End-of-RIB marker (an empty UPDATE) arrived right after B's (empty) initial table.
   const firstUpdate = b.received.find((m) => m.type === 'update');
   assert.ok(firstUpdate && firstUpdate.type === 'update' && firstUpdate.update.nlri.length === 0 && firstUpdate.update.attributes === null);
+});
+
+speaker('a peer\'s initial table is reported as progress, ending at its End-of-RIB (issue 7)', async () => {
+  const f = await connect(F);
+  const msgs = Array.from({ length: 7 }, (_, i) => encodeUpdate({ attributes: attrs(F.asn, '192.0.2.86'), nlri: prefixes(3, 140 + i).map(parsePrefix) }, { fourOctetAs: true }));
+  await f.send(msgs);
+  await f.sendEndOfRib();
+  const done = (): string | undefined => btrd.logs.find((l) => l.includes('initial table from f: done'));
+  await waitFor('the initial-table progress to finish', () => (done() ? true : undefined), 10000, 50);
+  assert.is(JSON.parse(done()!).done, 7, 'one count per UPDATE received before End-of-RIB');
 });
 
 speaker('a malformed ORIGIN is treat-as-withdraw (RFC 7606 §7.1): the route is withdrawn downstream, the session stays up', async () => {
