@@ -4,7 +4,7 @@
  * the JSON API, and handle signals (SIGHUP reload; SIGTERM/SIGINT stop). Exit codes: 0 ok, 1 runtime
  * failure, 2 bad configuration or usage.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ApiServer } from '../lib/api/server.js';
 import { ConfigError } from '../lib/config/errors.js';
@@ -221,6 +221,8 @@ async function main(): Promise<number | undefined> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
       logger.warn({ signal }, 'second signal while stopping: exiting now');
+      // The logger writes asynchronously and exit() would drop the line: say it synchronously too.
+      writeSync(2, `btrd: ${signal}: second signal while stopping: exiting now\n`);
       process.exit(1);
     }
     stopping = true;
