@@ -24,7 +24,7 @@ export K_LIST=${K_LIST-"1"} P_LIST=${P_LIST-"1000000"} JINX=${JINX:-1} REPEATS=$
 variant() { # label, targets, btrd args
   local label=$1 targets=$2 args=$3
   echo "# $label ($targets) $args" >&2
-  RAW=$tmp/raw.txt TARGETS=$targets BTRD_ARGS="$args" bench/e2e/run.sh > /dev/null 2>> "$tmp/log" || echo "# $label failed" >&2
+  APPEND=0 RAW=$tmp/raw.txt TARGETS=$targets BTRD_ARGS="$args" bench/e2e/run.sh > /dev/null 2>> "$tmp/log" || echo "# $label failed" >&2
   sed -E "s#^target=(custom|btrd) #target=btrd/$label #" "$tmp/raw.txt" >> "$OUT"
 }
 
