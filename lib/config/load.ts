@@ -34,6 +34,12 @@ export interface ConfigOverrides {
 
 type Path = (string | number)[];
 
+/** Merge `patch` into the mapping at `raw[key]` (a missing or non-mapping value starts empty). */
+function patchSection(raw: Record<string, unknown>, key: string, patch: Record<string, unknown>): void {
+  const cur = raw[key];
+  raw[key] = { ...(cur !== null && typeof cur === 'object' && !Array.isArray(cur) ? cur : {}), ...patch };
+}
+
 /** Top-level key → the option that overrode it. */
 function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, problems: ConfigProblem[]): Map<string, string> {
   const from = new Map<string, string>();
@@ -46,8 +52,7 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, proble
     from.set('asn', '--asn');
   }
   if (o.logLevel !== undefined) {
-    const log = raw.log;
-    raw.log = { ...(log !== null && typeof log === 'object' && !Array.isArray(log) ? log : {}), level: o.logLevel };
+    patchSection(raw, 'log', { level: o.logLevel });
     from.set('log', '--log-level');
   }
   if (o.replicas !== undefined) {
@@ -55,13 +60,11 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, proble
     from.set('replicas', '--replicas');
   }
   if (o.voting !== undefined) {
-    const rep = raw.replication;
-    raw.replication = { ...(rep !== null && typeof rep === 'object' && !Array.isArray(rep) ? rep : {}), mode: o.voting };
+    patchSection(raw, 'replication', { mode: o.voting });
     from.set('replication', '--voting');
   }
   if (o.k !== undefined) {
-    const rep = raw.replication;
-    raw.replication = { ...(rep !== null && typeof rep === 'object' && !Array.isArray(rep) ? rep : {}), k: /^\d+$/.test(o.k) ? Number(o.k) : o.k };
+    patchSection(raw, 'replication', { k: /^\d+$/.test(o.k) ? Number(o.k) : o.k });
     from.set('replication', o.voting !== undefined ? '--voting/--k' : '--k');
   }
   if (o.listen !== undefined && o.listen.length > 0) {

@@ -91,19 +91,7 @@ export class PrefixMap<V> {
       if (s === k) break;
       if (s === EMPTY) return false;
     }
-    // Backward-shift deletion: move later members of the probe run into the hole when their home allows.
-    let hole = i;
-    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = hash(keys[j]) & mask;
-      // j's entry may fill the hole unless its home lies cyclically in (hole, j].
-      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
-        keys[hole] = keys[j];
-        vals[hole] = vals[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
-    vals[hole] = undefined;
+    vals[backshiftDelete(keys, vals, i, mask)] = undefined;
     this.count--;
     return true;
   }
@@ -233,17 +221,7 @@ export class PrefixIndex {
       if (s === EMPTY) return -1;
     }
     const old = vals[i];
-    // Backward-shift deletion, as in PrefixMap.delete.
-    let hole = i;
-    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = hash(keys[j]) & mask;
-      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
-        keys[hole] = keys[j];
-        vals[hole] = vals[j];
-        hole = j;
-      }
-    }
-    keys[hole] = EMPTY;
+    backshiftDelete(keys, vals, i, mask);
     this.count--;
     return old;
   }
@@ -279,4 +257,23 @@ function rehash<T>(oldKeys: Float64Array, oldVals: { readonly [i: number]: T }, 
     vals[i] = oldVals[j];
   }
   return mask;
+}
+
+/**
+ * Backward-shift deletion of slot i: later members of the probe run move into the hole when their home
+ * allows (j's entry may fill the hole unless its home lies cyclically in (hole, j]). Returns the slot left
+ * empty (its key is set EMPTY; the caller clears a value slot that holds references).
+ */
+function backshiftDelete<T>(keys: Float64Array, vals: { [i: number]: T }, i: number, mask: number): number {
+  let hole = i;
+  for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
+    const home = hash(keys[j]) & mask;
+    if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+      keys[hole] = keys[j];
+      vals[hole] = vals[j];
+      hole = j;
+    }
+  }
+  keys[hole] = EMPTY;
+  return hole;
 }
