@@ -63,6 +63,10 @@ export interface ReplicaStatusJson {
   lastVerdict: { cause: string; evidence: string; round: number; at: string } | null;
   /** V8 heap used by the replica's thread, bytes, as reported with its last round (null when not measured yet). */
   heapUsedBytes: number | null;
+  /** FIB audit: prefixes where its Loc-RIB differed from the voted state (cumulative). */
+  treeAuditDivergences: number;
+  /** Whole-RIB digest of its last round result. */
+  ribDigest: number;
 }
 
 export interface VoterStatusJson {

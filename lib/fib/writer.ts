@@ -65,8 +65,8 @@ export interface AuditableReplicas {
   ribTree(index: number, op: 'entries', keys: readonly PrefixKey[]): Promise<readonly (FibEntry | null)[]>;
   /** Wait until every posted round is settled; returns corrections not passed to a callback. */
   settle(): Promise<{ readonly locRib: readonly { prefix: PrefixKey; best: Route | null }[] } | null>;
-  /** The audit found this replica's Loc-RIB differing from the voted state at these prefixes. */
-  reportAuditDivergence(index: number, prefixes: readonly PrefixKey[]): void;
+  /** The audit found this replica's Loc-RIB differing from the voted state at these prefixes (`fib`: the voted entries, evidence). */
+  reportAuditDivergence(index: number, prefixes: readonly PrefixKey[], fib?: ReadonlyMap<PrefixKey, FibEntry | null>): void;
 }
 
 /** Runs `fn` when no replica operation is in flight (the speaker's replica queue). */
@@ -363,6 +363,7 @@ export class FibWriter {
         return new Map(mine.map((p, i) => [p, got[i]]));
       }));
       const repairs: FibChange[] = [];
+      const votedAt = new Map<PrefixKey, FibEntry | null>();
       for (const p of prefixes) {
         const votes: { index: number; entry: FibEntry | null }[] = [];
         targets.forEach((t, i) => {
@@ -383,6 +384,7 @@ export class FibWriter {
           this.log.warn({ prefix: formatPrefix(p), kind, had: have && { nextHops: have.nextHops, routeId: have.routeId }, want: majority && { nextHops: majority.nextHops, routeId: majority.routeId }, replicas: votes.length }, 'fib audit: entry differed from the replicas\' majority: repaired');
         }
         const voted = majority !== undefined ? majority : have;
+        votedAt.set(p, voted);
         for (const v of votes) {
           if (sameFibEntry(v.entry, voted)) continue;
           let list = divergent.get(v.index);
@@ -394,7 +396,7 @@ export class FibWriter {
       for (const [index, list] of divergent) {
         this.counters.replicaDivergences += list.length;
         this.log.warn({ replica: index, prefixes: list.length, first: list.slice(0, 5).map(formatPrefix) }, 'fib audit: replica Loc-RIB differs from the voted state');
-        set.reportAuditDivergence(index, list);
+        set.reportAuditDivergence(index, list, new Map(list.map((p) => [p, votedAt.get(p) ?? null])));
       }
     }
     this.counters.audits++;

@@ -37,7 +37,7 @@ import type { RouteQuery, RouteQueryResult } from '../api/routes.js';
 import { observeRound } from '../metrics/index.js';
 import type { CorruptLocTask, RibTreeResult, RibTreeTask } from './rib-tree.js';
 import type { RangeInfo } from '../fib/remote-tree.js';
-import type { FibEntry } from '../fib/types.js';
+import { sameFibEntry, type FibEntry } from '../fib/types.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
 export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaState, VerdictCause };
@@ -98,6 +98,8 @@ export interface ReplicaStatus {
   readonly generation: number;
   /** Prefixes the FIB writer's hash-tree audit found differing from the voted state (cumulative). */
   readonly treeAuditDivergences: number;
+  /** Whole-RIB digest of its last round result (voting and agreeing: equals the voted `ribDigest`). */
+  readonly ribDigest: number;
 }
 
 interface Replica {
@@ -368,6 +370,7 @@ export class ReplicaSet {
       state: r.state,
       generation: r.generation,
       treeAuditDivergences: r.treeAuditDivergences,
+      ribDigest: r.lastDigest,
     }));
   }
 
@@ -415,9 +418,58 @@ export class ReplicaSet {
     return (await this.replicas[index].pool.run({ kind: 'rib-tree', op, keys } satisfies RibTreeTask)) as RibTreeResult;
   }
 
-  reportAuditDivergence(index: number, prefixes: readonly PrefixKey[]): void {
-    this.replicas[index].treeAuditDivergences += prefixes.length;
+  /**
+   * The FIB audit found replica `index`'s Loc-RIB differing from the voted state (`fib`: the FIB's entry at
+   * each prefix, for the evidence). Counted and passed to the hook; a replica in the vote is then judged
+   * 'wrong' once the difference is confirmed at a round boundary (confirmAuditDivergence).
+   */
+  reportAuditDivergence(index: number, prefixes: readonly PrefixKey[], fib?: ReadonlyMap<PrefixKey, FibEntry | null>): void {
+    const r = this.replicas[index];
+    r.treeAuditDivergences += prefixes.length;
     this.opts.onAuditDivergence?.(index, prefixes);
+    if (this.direct || r.state !== 'voting' || prefixes.length === 0) return;
+    const gen = r.generation;
+    this.enqueue(() => this.confirmAuditDivergence(r, gen, prefixes, fib));
+  }
+
+  /**
+   * Between rounds (every posted round settled, none in flight), so that an audit that overlapped a round,
+   * or a replica that restarted since, never yields a verdict: ask every voting replica for its Loc-RIB
+   * entry at the reported prefixes; the replica is 'wrong' where it differs from a strict majority of the
+   * voting replicas covering the prefix. Prefixes where the voter already knows it differs (a minority in a
+   * round vote) are left to the minority window (m of w).
+   */
+  private async confirmAuditDivergence(r: Replica, gen: number, prefixes: readonly PrefixKey[], fib?: ReadonlyMap<PrefixKey, FibEntry | null>): Promise<void> {
+    await this.settledChain.catch(noop);
+    if (this.closed || r.state !== 'voting' || !r.alive || r.generation !== gen) return;
+    const unknown = prefixes.filter((p) => !this.voter.divergent[r.index].has(p));
+    if (unknown.length === 0) return;
+    const voters = this.replicas.filter((x) => x.alive);
+    let answers: Map<PrefixKey, FibEntry | null>[];
+    try {
+      answers = await Promise.all(voters.map(async (x) => {
+        const mine = unknown.filter((p) => this.voter.coverage[x.index].covers(p));
+        const got = await this.query<readonly (FibEntry | null)[]>(x, { kind: 'rib-tree', op: 'entries', keys: mine } satisfies RibTreeTask);
+        return new Map(mine.map((p, i) => [p, got[i] ?? null]));
+      }));
+    } catch {
+      return; // a replica went down meanwhile: its own verdict covers it
+    }
+    if (r.state !== 'voting' || !r.alive || r.generation !== gen) return;
+    const at = voters.indexOf(r);
+    const text = (e: FibEntry | null | undefined): string => (e ? `next hop ${e.nextHops.join(',')} route ${e.routeId}` : 'no route');
+    const wrong: string[] = [];
+    for (const p of unknown) {
+      const vals = answers.filter((a) => a.has(p)).map((a) => a.get(p) ?? null);
+      const majority = vals.find((v) => vals.filter((w) => sameFibEntry(v, w)).length * 2 > vals.length);
+      const its = answers[at].get(p) ?? null;
+      if (majority === undefined || sameFibEntry(its, majority)) continue;
+      const inFib = fib?.has(p) ? `, FIB ${text(fib.get(p))}` : '';
+      wrong.push(`${formatPrefix(p)}: ${text(its)} (majority of ${vals.length} voting: ${text(majority)}${inFib})`);
+    }
+    if (wrong.length === 0) return;
+    const evidence = `fib audit: its Loc-RIB differs from the voting majority at ${wrong.length} prefix(es) the voter did not know of: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? '; …' : ''}`;
+    this.fail(r, 'wrong', this.lastClosedRound, undefined, evidence);
   }
 
   /** TEST ONLY: corrupt replica `index`'s Loc-RIB entry for `prefix` (lib/replica/rib-tree.ts CorruptLocTask). */
