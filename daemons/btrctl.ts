@@ -216,7 +216,7 @@ function replicasTable(list: readonly ReplicaStatusJson[], v: VoterStatusJson | 
   return head + table(
     ['#', 'Impl', 'State', 'Health', 'Rounds', 'Last ms', 'Disagree', 'Divergent', 'Restarts', 'Heap MB', 'Knobs'],
     list.map((r) => [
-      r.index, String(r.knobs.impl ?? 'a'), `${r.state}${r.generation > 0 ? ` (gen ${r.generation})` : ''}`, r.alive ? (r.divergentPrefixes > 0 ? 'diverging' : r.master ? 'ok/master' : 'ok') : `down(${r.fault ?? '?'})`,
+      r.index, String(r.knobs.impl ?? 'a'), `${r.state}${r.generation > 0 ? ` (gen ${r.generation})` : ''}`, r.alive ? (r.divergentPrefixes > 0 ? 'diverging' : r.master ? 'ok/master' : 'ok') : r.state === 'spare' ? 'ok/spare' : r.role === 'spare' ? `down(${r.fault ?? '?'})/spare` : `down(${r.fault ?? '?'})`,
       r.rounds, Math.round(r.lastRoundMs * 10) / 10, r.disagreements, r.divergentPrefixes, r.restarts, r.heapUsedBytes === null ? '-' : Math.round(r.heapUsedBytes / 1048576), knobs(r.knobs),
     ]),
   );

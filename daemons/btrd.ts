@@ -27,6 +27,7 @@ const USAGE = `Usage: btrd [options]
       --replicas N          overrides replicas (decision-process replicas; 1 = no voting)
       --voting MODE         overrides replication.mode: master | k-of-n | continuous-majority | consensus
       --k N                 overrides replication.k (k-of-n: agreeing replicas needed)
+      --spares N            overrides replication.spares (warm spare replicas; needs --replicas >= 2)
   -h, --help                this help
   -v, --version             print the version
 
@@ -73,6 +74,7 @@ function parseCli(argv: string[]): Cli {
       replicas: { type: 'string' },
       voting: { type: 'string' },
       k: { type: 'string' },
+      spares: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -85,6 +87,7 @@ function parseCli(argv: string[]): Cli {
   if (values.replicas !== undefined) overrides.replicas = values.replicas;
   if (values.voting !== undefined) overrides.voting = values.voting;
   if (values.k !== undefined) overrides.k = values.k;
+  if (values.spares !== undefined) overrides.spares = values.spares;
   return {
     file: values.config,
     check: values.check === true,

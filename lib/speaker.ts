@@ -306,7 +306,8 @@ export class Speaker implements ApiProvider {
         deterministicMed: c.decision.deterministicMed,
         resolveNextHop: c.resolveAllNextHops ? { all: true } : { routes: c.routes.map((x) => ({ prefix: x.prefix, igpCost: x.igpCost ?? 0 })) },
       },
-      replicas: knobs,
+      replicas: knobs.slice(0, c.replicas),
+      ...(r.spares > 0 ? { spares: knobs.slice(c.replicas) } : {}),
       mode: r.mode,
       ...(r.k !== undefined ? { k: r.k } : {}),
       roundDeadlineMs: r.roundDeadlineMs,
@@ -321,7 +322,7 @@ export class Speaker implements ApiProvider {
       logger: this.logger.child({ component: 'replica-controller' }),
     });
     await this.replicaSet.start();
-    this.logger.info({ replicas: c.replicas, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
+    this.logger.info({ replicas: c.replicas, spares: r.spares, mode: r.mode, knobs: r.knobs }, 'decision replicas started');
   }
 
   /** Run `op` on the replicas after everything queued before it (rounds are voted strictly in order). */
@@ -900,7 +901,7 @@ export class Speaker implements ApiProvider {
 
   voter(): VoterStatusJson {
     const set = this.replicaSet;
-    if (!set) return { replicated: false, mode: null, k: null, master: null, rounds: 0, quorumMisses: 0, failovers: 0, disagreements: 0, recent: [], restartsByCause: {}, verdictsByCause: {}, voting: 1, quorum: 1, degraded: false, degradedReason: null, quarantinedTotal: 0 };
+    if (!set) return { replicated: false, mode: null, k: null, master: null, rounds: 0, quorumMisses: 0, failovers: 0, disagreements: 0, recent: [], restartsByCause: {}, verdictsByCause: {}, voting: 1, quorum: 1, degraded: false, degradedReason: null, quarantinedTotal: 0, spares: { configured: 0, ready: 0, promotions: 0 } };
     const v = set.voterStatus();
     const c = set.controllerStatus();
     return {
@@ -915,6 +916,7 @@ export class Speaker implements ApiProvider {
       degraded: c.degraded,
       degradedReason: c.degradedReason,
       quarantinedTotal: c.quarantinedTotal,
+      spares: { ...c.spares },
     };
   }
 

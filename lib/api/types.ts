@@ -53,8 +53,10 @@ export interface ReplicaStatusJson {
   auditMismatches: number;
   /** Why the replica was declared faulty (crash, hang, …); null when healthy. */
   fault: string | null;
-  /** Controller state: voting | restarting | syncing | retired. */
+  /** Controller state: voting | restarting | syncing | spare | retired. */
   state: string;
+  /** voting (one of the `replicas` seats) or spare (warm spare: follows rounds, does not vote). */
+  role: string;
   /** 0 = the original instance; +1 per restart. */
   generation: number;
   /** Restarts of this replica by the controller. */
@@ -92,6 +94,8 @@ export interface VoterStatusJson {
   degradedReason: string | null;
   /** Inputs quarantined since start (the list is GET /quarantine). */
   quarantinedTotal: number;
+  /** Warm spares: configured, ready now (following rounds with the majority's digest), promotions into a failed replica's seat. */
+  spares: { configured: number; ready: number; promotions: number };
 }
 
 export interface QuarantineEntryJson {

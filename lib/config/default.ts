@@ -54,7 +54,12 @@ replication:
   round-deadline-ms: 10000
   # Most UPDATEs per round. Default 2000.
   max-round-updates: 2000
-  # Per-replica diversity knobs, one entry per replica (missing entries get automatic diversity:
+  # Warm spares: extra replicas that follow every round without voting (their digest checked against the
+  # majority's); one takes a failed voting replica's seat at once, and the failed one, restarted and
+  # re-synced, becomes a spare. Quorums count the voting replicas only. Needs replicas >= 2. Their knobs are
+  # the entries after the replicas' in knobs (automatic diversity continues: own seeds). Default 0.
+  spares: 0
+  # Per-replica diversity knobs, one entry per replica, then one per spare (missing entries get automatic diversity:
   # alternating impl a/b, distinct order and tie-break seeds, reversed scan on every third replica).
   knobs:
     - impl: a                 # decision implementation: a (full rescan) or b (ordered candidates)

@@ -30,6 +30,8 @@ export interface ConfigOverrides {
   voting?: string;
   /** --k N (replication.k, for k-of-n) */
   k?: string;
+  /** --spares N (replication.spares) */
+  spares?: string;
 }
 
 type Path = (string | number)[];
@@ -66,6 +68,10 @@ function applyOverrides(raw: Record<string, unknown>, o: ConfigOverrides, proble
   if (o.k !== undefined) {
     patchSection(raw, 'replication', { k: /^\d+$/.test(o.k) ? Number(o.k) : o.k });
     from.set('replication', o.voting !== undefined ? '--voting/--k' : '--k');
+  }
+  if (o.spares !== undefined) {
+    patchSection(raw, 'replication', { spares: /^\d+$/.test(o.spares) ? Number(o.spares) : o.spares });
+    from.set('replication', from.has('replication') ? `${from.get('replication')}/--spares` : '--spares');
   }
   if (o.listen !== undefined && o.listen.length > 0) {
     const list: { address: string; port: number }[] = [];

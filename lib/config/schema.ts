@@ -199,6 +199,7 @@ export const RawConfigSchema = mapping(
       k: intIn(1, 64).optional(),
       'round-deadline-ms': intIn(10, 600000, 'an integer 10..600000 milliseconds').default(10000),
       'max-round-updates': intIn(1, 1000000).default(2000),
+      spares: intIn(0, 16, 'an integer 0..16 (warm spare replicas)').default(0),
       knobs: list(
         mapping({
           impl: oneOf(['a', 'b'] as const).optional(),
@@ -324,9 +325,16 @@ export function checkConfig(cfg: RawConfig): RawProblem[] {
   if (cfg.api && cfg.api['enable-write'] && cfg.api['write-token'] === undefined) {
     out.push({ path: ['api', 'write-token'], message: 'expected a write-token (at least 16 characters) when enable-write is true' });
   }
-  if (cfg.replication && cfg.replication.knobs.length > cfg.replicas) {
-    out.push({ path: ['replication', 'knobs'], message: `${cfg.replication.knobs.length} knob sets for ${cfg.replicas} replicas (at most one per replica)` });
+  const spares = cfg.replication?.spares ?? 0;
+  if (cfg.replication && cfg.replication.knobs.length > cfg.replicas + spares) {
+    out.push({ path: ['replication', 'knobs'], message: `${cfg.replication.knobs.length} knob sets for ${cfg.replicas} replicas${spares > 0 ? ` and ${spares} spares` : ''} (at most one per replica${spares > 0 ? ', then one per spare' : ''})` });
   }
+  if (spares > 0 && cfg.replicas < 2) {
+    out.push({ path: ['replication', 'spares'], message: `spares = ${spares} needs replicas ≥ 2 (a spare takes a failed voting replica's place; replicas = ${cfg.replicas})` });
+  }
+  cfg.replication?.knobs.slice(cfg.replicas).forEach((k, j) => {
+    if (k.prefixes !== undefined) out.push({ path: ['replication', 'knobs', cfg.replicas + j, 'prefixes'], message: `knob set ${cfg.replicas + j} is spare ${j}'s: a spare may replace any voting replica, so it covers every prefix (omit prefixes)` });
+  });
   const wt = cfg.replication?.controller?.['wrong-threshold'];
   if (wt && wt.m > wt.w) out.push({ path: ['replication', 'controller', 'wrong-threshold', 'm'], message: `m = ${wt.m} is more than w = ${wt.w} (m minority rounds out of the last w)` });
   if (cfg.replication?.k !== undefined && (cfg.replication.mode !== 'k-of-n' || cfg.replication.k > cfg.replicas)) {
@@ -496,7 +504,9 @@ function toFib(cfg: RawConfig): BtrdConfig['fib'] {
  */
 function toReplication(cfg: RawConfig): BtrdConfig['replication'] {
   const r = cfg.replication;
-  const knobs = Array.from({ length: cfg.replicas }, (_, i) => {
+  // Spares' knobs follow the replicas' (index replicas + j): the same automatic diversity continued, so each
+  // spare has its own order and tie-break seeds, unlike every voting replica it may replace.
+  const knobs = Array.from({ length: cfg.replicas + (r?.spares ?? 0) }, (_, i) => {
     const k = r?.knobs[i];
     return compact<ReplicaKnobsConfig>({
       impl: k?.impl ?? (i % 2 === 0 ? 'a' : 'b'),
@@ -517,6 +527,7 @@ function toReplication(cfg: RawConfig): BtrdConfig['replication'] {
     k: r?.k,
     roundDeadlineMs: r?.['round-deadline-ms'] ?? 10000,
     maxRoundUpdates: r?.['max-round-updates'] ?? 2000,
+    spares: r?.spares ?? 0,
     knobs,
     controller: compact({
       restart: r?.controller?.restart ?? true,

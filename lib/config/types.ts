@@ -156,6 +156,8 @@ export interface ReplicationConfig {
   k?: number;
   roundDeadlineMs: number;
   maxRoundUpdates: number;
+  /** Warm spares (the last `spares` entries of knobs are theirs). */
+  spares: number;
   knobs: ReplicaKnobsConfig[];
   controller: ReplicaControllerConfig;
 }

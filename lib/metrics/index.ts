@@ -134,7 +134,7 @@ new Gauge({
   },
 });
 
-type ReplicaField = 'disagreements' | 'rounds' | 'alive' | 'heap' | 'divergent';
+type ReplicaField = 'disagreements' | 'rounds' | 'alive' | 'heap' | 'divergent' | 'spare';
 function replicaGauge(name: string, help: string, field: ReplicaField): void {
   new Gauge({
     name,
@@ -150,6 +150,7 @@ function replicaGauge(name: string, help: string, field: ReplicaField): void {
         else if (field === 'rounds') this.set(labels, r.rounds);
         else if (field === 'alive') this.set(labels, r.alive ? 1 : 0);
         else if (field === 'divergent') this.set(labels, r.divergentPrefixes);
+        else if (field === 'spare') this.set(labels, r.role === 'spare' ? 1 : 0);
         else if (r.heapUsedBytes !== null) this.set(labels, r.heapUsedBytes);
       }
     },
@@ -160,6 +161,7 @@ replicaGauge('btrd_replica_rounds', 'Rounds a replica has answered', 'rounds');
 replicaGauge('btrd_replica_alive', '1 when the replica is live (not declared faulty)', 'alive');
 replicaGauge('btrd_replica_divergent_prefixes', 'Prefixes where a replica currently differs from the voted state', 'divergent');
 replicaGauge('btrd_replica_heap_used_bytes', 'V8 heap used by each replica thread', 'heap');
+replicaGauge('btrd_replica_spare', '1 when the replica is a warm spare (follows rounds without voting), 0 when it holds a voting seat', 'spare');
 
 new Gauge({
   name: 'btrd_voter_quorum_misses',
@@ -202,6 +204,25 @@ new Counter({
     this.reset();
     const v = source?.voter?.();
     if (v && v.quarantinedTotal > 0) this.inc(v.quarantinedTotal);
+  },
+});
+new Counter({
+  name: 'btrd_replica_spare_promotions_total',
+  help: 'Warm spares promoted into the seat of a failed voting replica',
+  registers,
+  collect() {
+    this.reset();
+    const v = source?.voter?.();
+    if (v && v.spares.promotions > 0) this.inc(v.spares.promotions);
+  },
+});
+new Gauge({
+  name: 'btrd_replica_spares_ready',
+  help: 'Warm spares ready now (following rounds with the majority digest)',
+  registers,
+  collect() {
+    const v = source?.voter?.();
+    this.set(v?.spares.ready ?? 0);
   },
 });
 new Gauge({

@@ -24,7 +24,15 @@ export type ReplicaState =
   | 'voting' // answers rounds, counted in the vote
   | 'restarting' // failed; waiting for its back-off, then re-sync
   | 'syncing' // restarted, replaying the Adj-RIB-In and following rounds; joins when its digest matches
+  | 'spare' // warm spare: follows every round (digest checked against the majority's) without voting
   | 'retired'; // failed too often; no longer part of the set
+
+/**
+ * A replica's place: one of the `replicas` voting seats, or a warm spare (`spares`). A spare whose digest
+ * matches the majority takes a failed voting replica's seat at once; the failed one, once restarted and
+ * re-synced, becomes a spare. Quorums count voting seats only.
+ */
+export type ReplicaRole = 'voting' | 'spare';
 
 export interface Verdict {
   /** Unix ms. */
@@ -56,6 +64,8 @@ export interface QuarantineEntry {
 export interface ReplicaHealth {
   readonly index: number;
   readonly state: ReplicaState;
+  /** Voting seat or warm spare (a failed voting replica whose seat a spare took is a spare from then on). */
+  readonly role: ReplicaRole;
   /** 0 = the original instance; +1 per restart. */
   readonly generation: number;
   /** Current (possibly rotated) knobs. */
@@ -85,6 +95,8 @@ export interface ControllerStatus {
   /** Voting replicas now, and the fewest the voting mode needs to decide every prefix. */
   readonly voting: number;
   readonly quorum: number;
+  /** Warm spares: configured, and ready now (state spare: following rounds with the majority's digest). */
+  readonly spares: { readonly configured: number; readonly ready: number; readonly promotions: number };
   /** Fewer replicas than configured voting (retirements, restarts in progress), or below quorum. */
   readonly degraded: boolean;
   readonly degradedReason: string | null;
@@ -141,6 +153,8 @@ export class ReplicaController {
   quarantinedTotal = 0;
   bisectFailures = 0;
   operatorRestarts = 0;
+  /** Spares promoted into a failed voting replica's seat. */
+  promotions = 0;
   readonly resyncs = { completed: 0, failed: 0, lastMs: 0 };
 
   constructor(n: number, opts: ControllerOptions, private readonly log: ControllerLogger) {
@@ -214,17 +228,21 @@ export class ReplicaController {
     return q;
   }
 
-  status(replicas: readonly { index: number; state: ReplicaState; generation: number; knobs: ReplicaKnobs }[], quorum: number, configured: number): ControllerStatus {
+  /** `configured`: voting seats; `spares`: configured warm spares. */
+  status(replicas: readonly { index: number; state: ReplicaState; role?: ReplicaRole; generation: number; knobs: ReplicaKnobs }[], quorum: number, configured: number, spares = 0): ControllerStatus {
     const voting = replicas.filter((r) => r.state === 'voting').length;
     const retired = replicas.filter((r) => r.state === 'retired').map((r) => r.index);
+    // Seats lost for good: retired replicas whose seat no spare took.
+    const retiredSeats = replicas.filter((r) => r.state === 'retired' && (r.role ?? 'voting') === 'voting').length;
     let degradedReason: string | null = null;
     if (voting < quorum) degradedReason = `${voting} voting replica(s), the voting mode needs ${quorum}: changed prefixes keep their previous state`;
-    else if (retired.length > 0) degradedReason = `${retired.length} of ${configured} replica(s) retired: voting among ${configured - retired.length}`;
+    else if (retiredSeats > 0) degradedReason = `${retiredSeats} of ${configured} replica(s) retired: voting among ${configured - retiredSeats}`;
     else if (voting < configured) degradedReason = `${configured - voting} replica(s) restarting`;
     return {
       replicas: replicas.map((r) => ({
         index: r.index,
         state: r.state,
+        role: r.role ?? 'voting',
         generation: r.generation,
         knobs: r.knobs,
         restarts: this.slots[r.index].restarts,
@@ -240,6 +258,7 @@ export class ReplicaController {
       quarantine: this.quarantine.map((q) => ({ ...q })),
       quarantinedTotal: this.quarantinedTotal,
       bisectFailures: this.bisectFailures,
+      spares: { configured: spares, ready: replicas.filter((r) => r.state === 'spare').length, promotions: this.promotions },
       voting,
       quorum,
       degraded: degradedReason !== null,

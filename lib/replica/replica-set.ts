@@ -28,7 +28,7 @@ import { RoundInput, writeRound, type RoundUpdate } from './mux.js';
 import type {
   AdjRibOutResult, CountsResult, DirectResult, DumpAdjRibInResult, EngineConfig, FetchAttrsResult, InputError, PeerConfig, ReplicaTask, RestateResult, RoundResult, RoundTask,
 } from './protocol.js';
-import { ReplicaController, SILENT, bisectPoison, type ControllerLogger, type ControllerOptions, type ControllerStatus, type ProbeOutcome, type QuarantineEntry, type ReplicaState, type VerdictCause } from './controller.js';
+import { ReplicaController, SILENT, bisectPoison, type ControllerLogger, type ControllerOptions, type ControllerStatus, type ProbeOutcome, type QuarantineEntry, type ReplicaRole, type ReplicaState, type VerdictCause } from './controller.js';
 import { IMPL_NAMES } from './impl-names.js';
 import { withdrawalFor } from './resync.js';
 import { decodeUpdate } from '../wire/update.js';
@@ -40,11 +40,20 @@ import type { RangeInfo } from '../fib/remote-tree.js';
 import { sameFibEntry, type FibEntry } from '../fib/types.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
 
-export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaState, VerdictCause };
+export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaRole, ReplicaState, VerdictCause };
 
 export interface ReplicaSetOptions {
   readonly engine: EngineConfig;
+  /** The voting replicas (their number is the number of voting seats the quorum is counted over). */
   readonly replicas: readonly ReplicaKnobs[];
+  /**
+   * Warm spares (default none): full replicas that follow every round without voting, each checked against
+   * the majority's whole-RIB digest; one takes a failed voting replica's seat at once (before the next
+   * round), and the failed one, restarted and re-synced, becomes a spare. They cover every prefix, and their
+   * knobs should differ from every voting replica's (another order seed at least) so that an input that
+   * broke a voting replica is less likely to break its replacement. Needs ≥ 2 replicas.
+   */
+  readonly spares?: readonly ReplicaKnobs[];
   readonly mode: VotingMode;
   /** k-of-n only: how many agreeing replicas decide. */
   readonly k?: number;
@@ -81,6 +90,8 @@ export interface VotedDelta extends EngineDelta {
 
 export interface ReplicaStatus {
   readonly index: number;
+  /** Voting seat or warm spare (ReplicaRole). */
+  readonly role: ReplicaRole;
   readonly knobs: ReplicaKnobs;
   readonly alive: boolean;
   readonly master: boolean;
@@ -110,6 +121,8 @@ interface Replica {
   pool: Piscina<ReplicaTask, unknown>;
   /** state === 'voting'. */
   alive: boolean;
+  /** Holds a voting seat (role 'voting'): counted in quorums even while restarting; spares do not. */
+  seat: boolean;
   state: ReplicaState;
   generation: number;
   rounds: number;
@@ -251,17 +264,24 @@ export class ReplicaSet {
     if (worst.replicas < need) {
       throw new ReplicaConfigError(`prefixes: ${worst.prefix} is covered by ${worst.replicas} replica(s); mode ${opts.mode} needs ${need} (a prefix is covered by a replica when it lies inside one of its blocks)`, 'replicas[].prefixes');
     }
+    const spares = opts.spares ?? [];
+    if (spares.length > 0 && n < 2) throw new ReplicaConfigError('spares: a spare takes a voting replica\'s place in the vote: needs at least 2 replicas', 'spares');
+    spares.forEach((sk, i) => {
+      validateKnobs(sk, `spares[${i}]`);
+      if (sk.prefixes !== undefined) throw new ReplicaConfigError(`spares[${i}].prefixes: a spare may replace any voting replica: it covers every prefix`, 'spares[].prefixes');
+    });
     this.direct = n === 1;
-    this.voter = new Voter(opts.mode, k, coverage);
+    this.voter = new Voter(opts.mode, k, [...coverage, ...spares.map(() => new PrefixCoverage(undefined))]);
     this.log = opts.logger ?? SILENT;
-    this.ctl = new ReplicaController(n, opts.controller ?? {}, this.log);
-    this.replicas = opts.replicas.map((knobs, index) => ({
+    this.ctl = new ReplicaController(n + spares.length, opts.controller ?? {}, this.log);
+    this.replicas = [...opts.replicas, ...spares].map((knobs, index) => ({
       index,
       baseKnobs: knobs,
       knobs,
       pool: newPool(knobs),
-      alive: true,
-      state: 'voting' as ReplicaState,
+      alive: index < n,
+      seat: index < n,
+      state: (index < n ? 'voting' : 'spare') as ReplicaState,
       generation: 0,
       rounds: 0,
       lastRoundMs: 0,
@@ -357,6 +377,7 @@ export class ReplicaSet {
   status(): ReplicaStatus[] {
     return this.replicas.map((r) => ({
       index: r.index,
+      role: r.seat ? 'voting' : 'spare',
       knobs: r.knobs,
       alive: r.alive,
       master: this.opts.mode === 'master' && this.voter.master === r.index,
@@ -376,7 +397,7 @@ export class ReplicaSet {
 
   /** The controller's view: states, verdicts and restarts by cause, retired replicas, quarantine, degradation. */
   controllerStatus(): ControllerStatus {
-    return this.ctl.status(this.replicas, this.quorum(), this.replicas.length);
+    return this.ctl.status(this.replicas.map((r) => ({ ...r, role: r.seat ? 'voting' : 'spare' })), this.quorum(), this.opts.replicas.length, this.opts.spares?.length ?? 0);
   }
 
   /**
@@ -387,20 +408,23 @@ export class ReplicaSet {
     const r = this.replicas[index];
     if (r === undefined) return { ok: false, reason: `no replica ${index}` };
     if (this.direct) return { ok: false, reason: 'a single replica cannot be re-synced from another' };
-    if (r.state !== 'voting') return { ok: false, reason: `replica ${index} is ${r.state}` };
+    if (r.state !== 'voting' && r.state !== 'spare') return { ok: false, reason: `replica ${index} is ${r.state}` };
     const others = this.replicas.filter((x) => x.alive && x !== r).length;
-    if (others < this.quorum()) return { ok: false, reason: `the other ${others} voting replica(s) cannot meet the quorum of ${this.quorum()} meanwhile` };
+    const spareReady = this.replicas.some((x) => x.state === 'spare' && x !== r);
+    if (r.state === 'voting' && !spareReady && others < this.quorum()) return { ok: false, reason: `the other ${others} voting replica(s) cannot meet the quorum of ${this.quorum()} meanwhile` };
+    const wasVoting = r.state === 'voting';
     r.alive = false;
     r.state = 'restarting';
     void r.pool.destroy().catch(noop);
     this.log.info({ replica: index }, `replica ${index}: operator restart`);
     this.checkDegraded();
     this.enqueue(() => this.restart(r, 'operator'));
+    if (wasVoting) this.queuePromotion();
     return { ok: true };
   }
 
   private quorum(): number {
-    return quorumNeeded(this.opts.mode, this.replicas.filter((r) => r.state !== 'retired').length, this.opts.k ?? 0);
+    return quorumNeeded(this.opts.mode, this.replicas.filter((r) => r.seat && r.state !== 'retired').length, this.opts.k ?? 0);
   }
 
   // ── Loc-RIB hash trees (the FIB writer's audit, lib/fib/writer.ts AuditableReplicas) ───────────────────
@@ -541,15 +565,85 @@ export class ReplicaSet {
     void r.pool.destroy().catch(noop);
     this.ctl.verdict(r.index, r.generation, kind, round, why);
     if (this.direct) return;
-    if (kind === 'crash' || kind === 'hang') {
-      r.lastFailRound = round;
-      let s = this.roundFailures.get(round);
-      if (s === undefined) this.roundFailures.set(round, (s = new Set()));
-      s.add(r.index);
-      // Poison input: the same round crashed or hung two replicas — isolate the UPDATE before anything replays it.
-      if (s.size === 2) this.enqueue(() => this.isolatePoison(round, r.knobs));
-    }
+    if (kind === 'crash' || kind === 'hang') this.noteRoundFailure(r, round);
     this.planRestart(r, kind);
+    if (r.seat) this.queuePromotion();
+  }
+
+  private noteRoundFailure(r: Replica, round: number): void {
+    r.lastFailRound = round;
+    let s = this.roundFailures.get(round);
+    if (s === undefined) this.roundFailures.set(round, (s = new Set()));
+    s.add(r.index);
+    // Poison input: the same round crashed or hung two replicas — isolate the UPDATE before anything replays it.
+    if (s.size === 2) this.enqueue(() => this.isolatePoison(round, r.knobs));
+  }
+
+  // ── warm spares ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** A spare's result for a closed round: judged against the majority's digest; a current one fills a vacant seat. */
+  private checkSpare(r: Replica): void {
+    const want = this.majorityDigest.get(r.lastRound);
+    if (want === undefined || r.knobs.prefixes !== undefined) return; // no majority that round (or partial: no whole-RIB digest to compare)
+    if (want !== r.lastDigest) {
+      this.syncFailed(r, r.generation, 'wrong', `its whole-RIB digest for round ${r.lastRound} is ${r.lastDigest}, the majority's ${want}`, r.lastRound);
+      return;
+    }
+    if (this.vacantSeatFor(r) !== undefined) this.queuePromotion();
+  }
+
+  /** A seat whose replica is not voting (down, re-syncing, retired) that `r` may take (same address blocks, or r covers all). */
+  private vacantSeatFor(r: Replica): Replica | undefined {
+    return this.replicas.find((x) => x.seat && x.state !== 'voting' && (r.knobs.prefixes === undefined || JSON.stringify(r.knobs.prefixes) === JSON.stringify(x.baseKnobs.prefixes)));
+  }
+
+  private promotionQueued = false;
+
+  private queuePromotion(): void {
+    if (this.promotionQueued || !this.replicas.some((x) => x.state === 'spare')) return;
+    this.promotionQueued = true;
+    this.enqueue(() => this.promote());
+  }
+
+  /**
+   * Between rounds: every vacant seat (its voting replica failed) goes to a spare whose digest for the last
+   * closed round is the majority's; the failed replica restarts meanwhile and becomes a spare when it is
+   * back (join). The spare enters the vote with the divergence of a majority twin (its state is a copy of
+   * it), and a re-vote round settles what the failure left without quorum.
+   */
+  private async promote(): Promise<void> {
+    this.promotionQueued = false;
+    await this.settledChain.catch(noop);
+    let promoted = 0;
+    for (const spare of this.replicas) {
+      if (spare.state !== 'spare' || this.closed) continue;
+      const seat = this.vacantSeatFor(spare);
+      if (seat === undefined) continue;
+      const last = this.lastClosedRound;
+      if (spare.lastRound !== last) {
+        // Still working on the last round (it follows at its own pace): wait for it, bounded.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([spare.tail, new Promise((res) => (timer = setTimeout(res, this.opts.roundDeadlineMs)))]);
+        clearTimeout(timer);
+        await Promise.resolve(); // its result handler runs right after `tail`
+      }
+      if (spare.state !== 'spare' || spare.lastRound !== last || this.lastClosedRound !== last) continue;
+      const want = this.majorityDigest.get(last);
+      if (spare.knobs.prefixes === undefined && want !== spare.lastDigest) continue;
+      const twin = this.replicas.find((x) => x.alive && x.lastDigest === spare.lastDigest && x.knobs.prefixes === undefined);
+      if (twin === undefined && spare.lastDigest !== this.voter.ribDigest) continue; // its divergence from the voted state is unknown
+      this.voter.divergent[spare.index] = twin === undefined ? new Map() : new Map(this.voter.divergent[twin.index]);
+      seat.seat = false;
+      spare.seat = true;
+      spare.state = 'voting';
+      spare.alive = true;
+      this.ctl.promotions++;
+      promoted++;
+      this.log.warn({ spare: spare.index, replaces: seat.index, replacedState: seat.state, round: last, digest: spare.lastDigest }, `warm spare ${spare.index} promoted into the vote in place of replica ${seat.index} (${seat.state}); replica ${seat.index} becomes a spare when it is back`);
+    }
+    if (promoted === 0) return;
+    this.checkDegraded();
+    this.emit(await this.runVoted({ kind: 'updates', round: this.round++, input: writeRound([]) }));
   }
 
   private planRestart(r: Replica, kind: VerdictCause): void {
@@ -666,9 +760,9 @@ export class ReplicaSet {
   private follow(r: Replica, gen: number, task: ReplicaTask, asRound?: number): void {
     // Posted one at a time (a fresh pool does not keep the order of tasks posted before its thread is up).
     const run = r.tail.then(async () => {
-      if (r.generation !== gen || r.state !== 'syncing') return null;
+      if (r.generation !== gen || !following(r)) return null;
       // A fresh thread (cold JIT) replaying a round's worth of UPDATEs: 4 round deadlines.
-      const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a re-sync task within ${4 * this.opts.roundDeadlineMs} ms`), 4 * this.opts.roundDeadlineMs);
+      const deadline = setTimeout(() => this.syncFailed(r, gen, 'hang', `no answer to a ${r.state === 'spare' ? 'followed round' : 're-sync task'} within ${4 * this.opts.roundDeadlineMs} ms`, asRound), 4 * this.opts.roundDeadlineMs);
       this.timers.add(deadline);
       try {
         return await r.pool.run(task);
@@ -680,7 +774,7 @@ export class ReplicaSet {
     r.tail = run.then(noop, noop);
     run.then(
       (res) => {
-        if (r.generation !== gen || r.state !== 'syncing') return;
+        if (r.generation !== gen || !following(r)) return;
         if (asRound === undefined || res === null) return;
         const rr = res as RoundResult;
         if (this.ctl.heap(r.index, rr.heapUsedBytes)) {
@@ -693,13 +787,17 @@ export class ReplicaSet {
         this.checkFollower(r);
       },
       (e: unknown) => {
-        this.syncFailed(r, gen, 'crash', (e as Error)?.message ?? String(e));
+        this.syncFailed(r, gen, 'crash', (e as Error)?.message ?? String(e), asRound);
       },
     );
   }
 
   /** A re-syncing replica whose digest for a closed round is known: join when it matches the majority's. */
   private checkFollower(r: Replica): void {
+    if (r.state === 'spare') {
+      this.checkSpare(r);
+      return;
+    }
     if (r.state !== 'syncing' || r.sync === null || !r.sync.replayed) return;
     const partial = r.knobs.prefixes !== undefined;
     const want = this.majorityDigest.get(r.lastRound);
@@ -722,6 +820,22 @@ export class ReplicaSet {
     if (r.lastRound !== this.lastClosedRound) return; // still catching up: the next followed round retries
     const partial = r.knobs.prefixes !== undefined;
     if (!partial && this.majorityDigest.get(r.lastRound) !== r.lastDigest) return;
+    if (!r.seat) {
+      // Its seat went to a spare: take a seat still vacant (no spare could), else become a spare.
+      const seat = this.vacantSeatFor(r);
+      if (seat === undefined) {
+        const ms = performance.now() - r.sync.startedAt;
+        this.ctl.resyncs.completed++;
+        this.ctl.resyncs.lastMs = Math.round(ms);
+        r.sync = null;
+        r.state = 'spare';
+        this.log.info({ replica: r.index, generation: r.generation, ms: Math.round(ms), digest: r.lastDigest }, `replica ${r.index} re-synced (digest matches the majority): now a warm spare`);
+        this.checkDegraded();
+        return;
+      }
+      seat.seat = false;
+      r.seat = true;
+    }
     // Its state is a copy of a majority replica's: so is its divergence from the voted state.
     const twin = this.replicas.find((x) => x.alive && x.lastDigest === r.lastDigest && x.knobs.prefixes === undefined) ?? this.replicas[r.sync.donor];
     this.voter.divergent[r.index] = new Map(this.voter.divergent[twin.index]);
@@ -736,9 +850,18 @@ export class ReplicaSet {
     this.emit(await this.runVoted({ kind: 'updates', round: this.round++, input: writeRound([]) }));
   }
 
-  /** A restarting replica failed again while re-syncing. */
-  private syncFailed(r: Replica, gen: number, kind: VerdictCause, evidence: string): void {
-    if (r.generation !== gen || r.state !== 'syncing') return;
+  /** A restarting replica failed again while re-syncing, or a spare failed (`round`: the followed round). */
+  private syncFailed(r: Replica, gen: number, kind: VerdictCause, evidence: string, round?: number): void {
+    if (r.generation !== gen || !following(r)) return;
+    if (r.state === 'spare') {
+      r.alive = false;
+      void r.pool.destroy().catch(noop);
+      this.ctl.verdict(r.index, r.generation, kind, round ?? -1, `as a spare: ${evidence}`);
+      r.fault = new ReplicaFault(`replica ${r.index}: ${kind} as a spare: ${evidence}`, kind, r.index, round ?? -1);
+      if ((kind === 'crash' || kind === 'hang') && round !== undefined && round >= 0) this.noteRoundFailure(r, round);
+      this.planRestart(r, kind);
+      return;
+    }
     this.ctl.resyncs.failed++;
     const replay = r.sync?.replay ?? [];
     // A quarantine since the dump: the replay still carried the poison; the next restart will not.
@@ -857,13 +980,13 @@ export class ReplicaSet {
     const live = this.replicas.filter((r) => r.alive);
     if (live.length === 0) return Promise.reject(new ReplicaSetError('no live replica', 'BTRD_ERR_NO_LIVE_REPLICA'));
     const expected = new Set(live.map((r) => r.index));
-    const members = new Set(this.replicas.filter((r) => r.state !== 'retired').map((r) => r.index));
+    const members = new Set(this.replicas.filter((r) => r.seat && r.state !== 'retired').map((r) => r.index));
     if (task.kind === 'updates') {
       this.inputs.set(task.round, task.input);
       for (const k of this.inputs.keys()) if (k <= task.round - INPUTS_KEPT) this.inputs.delete(k);
     }
     // Re-syncing replicas follow every round (FIFO behind their replay) without voting.
-    for (const r of this.replicas) if (r.state === 'syncing') this.follow(r, r.generation, task, task.round);
+    for (const r of this.replicas) if (r.state === 'syncing' || r.state === 'spare') this.follow(r, r.generation, task, task.round);
     // Results are buffered here and handed to the voter only once the previous round has closed: rounds are
     // voted strictly in order (a round's start state is the previous round's voted state).
     const arrivals = new Map<number, RoundResult>();
@@ -1025,7 +1148,7 @@ export class ReplicaSet {
         this.deferredVerdicts.push(() => this.fail(rep, 'wrong', rv.round, undefined, evidence));
       }
     }
-    for (const r of this.replicas) if (r.state === 'syncing') this.checkFollower(r);
+    for (const r of this.replicas) if (r.state === 'syncing' || r.state === 'spare') this.checkFollower(r);
     return report;
   }
 
@@ -1125,6 +1248,11 @@ function votedInputErrors(rv: RoundVote): InputError[] {
   }
   const need = Math.floor(live.length / 2) + 1;
   return [...tally.values()].filter((t) => t.votes >= need).map((t) => t.error).sort((a, b) => a.index - b.index);
+}
+
+/** Re-syncing or a warm spare: follows every round without voting. */
+function following(r: { readonly state: ReplicaState }): boolean {
+  return r.state === 'syncing' || r.state === 'spare';
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -92,6 +92,14 @@ cli('--replicas, --voting and --k override the replication settings and are vali
   assert.match(wrongMode.stderr, /k only applies to mode k-of-n/);
 });
 
+cli('--spares overrides replication.spares and is validated with --replicas', () => {
+  const ok = run('--check', '--replicas', '3', '--spares', '1');
+  assert.is(ok.code, 0, ok.stderr);
+  const one = run('--check', '--replicas', '1', '--spares', '1');
+  assert.is(one.code, 2);
+  assert.match(one.stderr, /--spares\): replication\.spares: spares = 1 needs replicas ≥ 2/);
+});
+
 cli('an unknown option exits 2 with the usage', () => {
   const r = run('--bogus');
   assert.is(r.code, 2);

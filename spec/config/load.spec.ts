@@ -40,7 +40,7 @@ load('a minimal config gets the documented defaults', () => {
     api: { listen: '127.0.0.1:8179', enableWrite: false },
     log: { level: 'info', pretty: false },
     replicas: 1,
-    replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, knobs: [{ impl: 'a' }], controller: { restart: true, restartBackoffMs: 200, maxRestarts: 5, wrongThreshold: { m: 3, w: 10 } } },
+    replication: { mode: 'continuous-majority', roundDeadlineMs: 10000, maxRoundUpdates: 2000, spares: 0, knobs: [{ impl: 'a' }], controller: { restart: true, restartBackoffMs: 200, maxRestarts: 5, wrongThreshold: { m: 3, w: 10 } } },
     fib: { backends: ['memory'], kernel: { table: 254, protocol: 186, onShutdown: 'remove', startupHoldMs: 0 }, audit: { intervalMs: 60000, idleMs: 2000 } },
   });
 });
@@ -80,6 +80,25 @@ replication: { controller: { wrong-threshold: { m: 6, w: 5 } } }
 replicas: 3
 replication: { knobs: [{ fault: { crash-on-attribute-type: 300 } }] }
 `, 'c.yaml'), /crash-on-attribute-type/);
+});
+
+load('replication.spares: knobs after the replicas\' are the spares\' (automatic diversity continued); refused with one replica or with address blocks', () => {
+  const c = parseConfig(`${MINIMAL}
+replicas: 3
+replication: { spares: 2, knobs: [{}, {}, {}, { impl: a, order-seed: 40 }] }
+`, 's.yaml');
+  assert.is(c.replication.spares, 2);
+  assert.equal(c.replication.knobs.slice(3), [
+    { impl: 'a', orderSeed: 40, tiebreakSeed: 4 },
+    { impl: 'a', orderSeed: 5, tiebreakSeed: 5 },
+  ]);
+  const seeds = c.replication.knobs.map((k) => k.orderSeed);
+  assert.is(new Set(seeds).size, 5, 'every spare has an order seed no voting replica has');
+  assert.is(parseConfig(MINIMAL, 'm.yaml').replication.spares, 0, 'default: no spares');
+  assert.throws(() => parseConfig(`${MINIMAL}\nreplicas: 1\nreplication: { spares: 1 }\n`, 's.yaml'), /replication\.spares: spares = 1 needs replicas ≥ 2/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nreplicas: 3\nreplication: { spares: 17 }\n`, 's.yaml'), /replication\.spares: .*0\.\.16/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nreplicas: 2\nreplication: { spares: 1, knobs: [{}, {}, { prefixes: [0.0.0.0/1] }] }\n`, 's.yaml'), /replication\.knobs\.2\.prefixes|replication\.knobs\[2\]\.prefixes/);
+  assert.throws(() => parseConfig(`${MINIMAL}\nreplicas: 2\nreplication: { spares: 1, knobs: [{}, {}, {}, {}] }\n`, 's.yaml'), /4 knob sets for 2 replicas and 1 spares/);
 });
 
 load('replicas without knobs get automatic diversity; explicit knobs are kept', () => {
