@@ -209,6 +209,29 @@ test('a spare that goes wrong is judged as a spare (digest check), restarted, an
   }
 });
 
+test('operator restart of a voting replica: the spare takes its seat before the next round, the restarted one becomes the spare', async () => {
+  const healthy: ReplicaKnobs[] = [{ impl: 'b', orderSeed: 2 }, { impl: 'a', orderSeed: 5 }, { impl: 'b', orderSeed: 9 }];
+  const run = await feedAll('continuous-majority', [SPARE], healthy);
+  const { set } = run;
+  try {
+    await set.settle();
+    assert.equal(set.restartReplica(0), { ok: true });
+    const before = set.status()[3].rounds;
+    await set.applyRound([]);
+    const s = set.status();
+    assert.equal([s[3].role, s[3].state], ['voting', 'voting'], 'the spare holds replica 0\'s seat');
+    assert.ok(s[3].rounds > before, 'and answered the round posted after the restart');
+    assert.is(set.controllerStatus().voting, 3);
+    await waitFor('replica 0 back as the spare', () => set.status()[0].state === 'spare', 30_000);
+    assert.is(set.status()[0].role, 'spare');
+    assert.is(set.controllerStatus().operatorRestarts, 1);
+    assert.equal(set.controllerStatus().spares, { configured: 1, ready: 1, promotions: 1 });
+    checkVoted(run);
+  } finally {
+    await set.close();
+  }
+});
+
 test('spares: refused with one replica and with address blocks', () => {
   const base = { engine: ENGINE, mode: 'continuous-majority' as const, roundDeadlineMs: 1000, maxRoundUpdates: 10 };
   assert.throws(() => new ReplicaSet({ ...base, replicas: [{}], spares: [{}] }), /spares: .*at least 2 replicas/);
