@@ -1,5 +1,5 @@
 /**
- * Warm spares (lib/replica/replica-set.ts, issue 5): 3 voting replicas + 1 spare on real UPDATEs (the jinx
+ * Warm spares (lib/replica/replica-set.ts, issue 5), in all four voting modes: 3 voting replicas + 1 spare on real UPDATEs (the jinx
  * RIB slice). A voting replica crashes (fault: crash in its 5th round, impl a only): the spare, whose digest
  * matched the majority's every round, takes its seat at the boundary of the round that failed — the next
  * round is voted by 3 again (counted in rounds: the spare answers it) — nothing wrong is ever voted (oracle:
@@ -78,7 +78,7 @@ async function feedAll(mode: VotingMode, spares: readonly ReplicaKnobs[], voters
   const { lines, logger } = recorder();
   const deltas: VotedDelta[] = [];
   const set = new ReplicaSet({
-    engine: ENGINE, replicas: voters, spares, mode, roundDeadlineMs: 20_000, maxRoundUpdates: 100_000,
+    engine: ENGINE, replicas: voters, spares, mode, ...(mode === 'k-of-n' ? { k: 2 } : {}), roundDeadlineMs: 20_000, maxRoundUpdates: 100_000,
     controller: { restartBackoffMs: 300, wrongThreshold: { m: 2, w: 4 } }, onCorrection: (d) => deltas.push(d), logger,
   });
   await set.start();
@@ -123,7 +123,7 @@ function checkVoted(run: Run): void {
   assert.is(diffModels(model, oracle[oracle.length - 1]), null);
 }
 
-for (const mode of ['continuous-majority', 'consensus'] as const) {
+for (const mode of ['continuous-majority', 'consensus', 'k-of-n', 'master'] as const) {
   test(`${mode}: a crash — the spare votes in the next round, nothing wrong voted, the restarted replica becomes the spare`, async () => {
     const run = await feedAll(mode, [SPARE]);
     const { set } = run;
@@ -156,7 +156,7 @@ for (const mode of ['continuous-majority', 'consensus'] as const) {
       assert.is(s[1].generation, 1);
       assert.is(s[1].knobs.impl, 'b', 'restarted with rotated diversity');
       assert.is(st.voting, 3);
-      assert.is(st.quorum, mode === 'consensus' ? 2 : 2, 'quorum over the 3 voting seats, not the 4 replicas');
+      assert.is(st.quorum, mode === 'master' ? 1 : 2, 'quorum over the 3 voting seats, not the 4 replicas');
       assert.equal(st.spares, { configured: 1, ready: 1, promotions: 1 });
       assert.not.ok(st.degraded, String(st.degradedReason));
       assert.is(st.verdicts.crash, 1);
