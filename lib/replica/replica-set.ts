@@ -621,9 +621,11 @@ export class ReplicaSet {
       if (seat === undefined) continue;
       const last = this.lastClosedRound;
       if (spare.lastRound !== last) {
-        // Still working on the last round (it follows at its own pace): wait for it, bounded.
+        // Still working on the last round (it follows at its own pace): wait for it — rounds wait meanwhile,
+        // so at most twice the slowest voter's last round time; if it is later, a later boundary promotes it.
+        const bound = Math.min(this.opts.roundDeadlineMs, Math.max(250, 2 * Math.max(...this.replicas.filter((x) => x.alive).map((x) => x.lastRoundMs), 0)));
         let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([spare.tail, new Promise((res) => (timer = setTimeout(res, this.opts.roundDeadlineMs)))]);
+        await Promise.race([spare.tail, new Promise((res) => (timer = setTimeout(res, bound)))]);
         clearTimeout(timer);
         await Promise.resolve(); // its result handler runs right after `tail`
       }
