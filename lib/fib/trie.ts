@@ -318,6 +318,47 @@ export function computeDigest(n: Node): void {
   const r = n.right;
   if (l !== null) computeDigest(l);
   if (r !== null) computeDigest(r);
+  hashNode(n);
+}
+
+/**
+ * `computeDigest` in bounded time (the main thread must not hash a freshly loaded full table in one task:
+ * ~0.3 s idle, seconds on a loaded machine): fills in dirty digests under `root`, post-order, until
+ * `performance.now()` passes `deadline`. Returns true when the whole subtree is clean. Calling it again
+ * resumes where it stopped (finished subtrees are clean, so only the dirty spine above them is walked
+ * again). The subtree must not be written in between — pass a snapshot's root (digests are a cache, so
+ * filling them in on shared nodes is invisible).
+ */
+export function computeDigestUntil(root: Node, deadline: number): boolean {
+  const stack: Node[] = [root];
+  let steps = 0;
+  while (stack.length > 0) {
+    const n = stack[stack.length - 1];
+    if (!n.dirty) {
+      stack.pop();
+      continue;
+    }
+    const l = n.left;
+    if (l !== null && l.dirty) {
+      stack.push(l);
+      continue;
+    }
+    const r = n.right;
+    if (r !== null && r.dirty) {
+      stack.push(r);
+      continue;
+    }
+    hashNode(n);
+    stack.pop();
+    if ((++steps & 511) === 0 && performance.now() > deadline) return !root.dirty;
+  }
+  return true;
+}
+
+/** A node's digest from its entry and its (clean) children's digests. */
+function hashNode(n: Node): void {
+  const l = n.left;
+  const r = n.right;
   const e = n.entry;
   let e1 = NO_ENTRY_1;
   let e2 = NO_ENTRY_2;

@@ -2,7 +2,10 @@
  * The FIB writer (DESIGN principles 3 and 5; issue 6): the daemon's forwarding table, fed the voted Loc-RIB
  * deltas by the speaker, and the steady-state audit of the replicas against it.
  *
- *   speaker.dispatch(delta) ──► applyLocRib ──► Fib (copy-on-write, in memory; lookups, snapshots)
+ *   speaker.dispatch(delta) ──► applyLocRib ──► queue (per prefix, newest wins)
+ *                                                 │ applied in time slices of 4–20 ms (setImmediate)
+ *                                                 ▼
+ *                                                Fib (copy-on-write, in memory; lookups, snapshots)
  *                                                 │ changes, coalesced per prefix while a batch is out
  *                                                 ▼
  *                                   kernel backend (ip -batch, one batch at a time)
@@ -16,6 +19,14 @@
  * a replica that differs from the voted state is reported to the replica set (`reportAuditDivergence`, the
  * controller's hook). Master fail-over: `failover(R)` rewrites every entry that differs from replica R —
  * one hash-tree diff against R's tree plus one batch of writes.
+ *
+ * No starvation (issue 8, XORP bug 814): nothing here runs for long on the main thread. Loc-RIB changes
+ * are queued (coalesced per prefix: the newest wins, nothing is lost) and written into the trie in slices
+ * of 4–20 ms (SLICE_MS..MAX_SLICE_MS), one per event-loop turn, so a full-table flood, a departed peer's withdrawal or a
+ * fail-over rewrite never holds the loop for the whole batch; the audit hashes the FIB snapshot the same
+ * way before diffing. Queued changes are never invisible: every read (lookup, size, snapshot, stats, the
+ * `fib` table itself) applies them first, and the audit, fail-over, MRT dumps, `flushed()` and `stop()`
+ * wait for the queue to drain, so a change that is merely queued is never reported as a difference.
  */
 import { rename } from 'node:fs/promises';
 import type { Route } from '../rib/types.js';
@@ -24,6 +35,7 @@ import { Fib, type FibSnapshot } from './cow-fib.js';
 import { AuditSchedule } from './audit.js';
 import { KernelFibBackend } from './backends/kernel.js';
 import { dumpFibToMrt } from './backends/mrt.js';
+import { computeDigestUntil } from './trie.js';
 import { diffRemote, WHOLE_TABLE, type RangeInfo, type RemoteTree } from './remote-tree.js';
 import { entryOfRoute } from './route-entry.js';
 import { sameFibEntry, type FibChange, type FibEntry } from './types.js';
@@ -95,10 +107,26 @@ export interface FibWriterStats {
   readonly kernelRoutesWritten: number;
   readonly kernelErrors: number;
   readonly mrtDumps: number;
+  /** Largest number of Loc-RIB changes queued for the trie at once, and time slices run to apply them. */
+  readonly queuedMax: number;
+  readonly slices: number;
 }
+
+/**
+ * Time the writer keeps the event loop per turn (trie writes, digests): at least SLICE_MS, and up to
+ * half the time the rest of the turn took, capped at MAX_SLICE_MS — so that under a flood (long turns of
+ * input processing) the FIB keeps pace with the Loc-RIB instead of lagging a whole table behind, and no
+ * slice comes near the 1 s KEEPALIVE period of a 3 s hold time even when a loaded machine stretches it.
+ */
+export const SLICE_MS = 4;
+export const MAX_SLICE_MS = 20;
 
 /** Lines per `ip -batch` process: bounded so one failure report and one pipe stay small. */
 const KERNEL_CHUNK = 10_000;
+
+function isEntry(v: Route | FibEntry): v is FibEntry {
+  return (v as FibEntry).nextHops !== undefined;
+}
 
 /** The ranges a replica covers: the whole table, or its address blocks (replica knob `prefixes`). */
 function coverRoots(prefixes: readonly string[] | undefined): readonly PrefixKey[] {
@@ -106,7 +134,28 @@ function coverRoots(prefixes: readonly string[] | undefined): readonly PrefixKey
 }
 
 export class FibWriter {
-  readonly fib = new Fib();
+  private readonly table = new Fib();
+  /**
+   * Changes not yet in `table` (a newer change to a queued prefix replaces it): the voted best route, whose
+   * entry is built when written, or an entry (fail-over rewrites). The routes are the deltas' own objects
+   * (the engine and the replica protocol build one per Loc-RIB change and never touch it again).
+   */
+  private queued = new Map<PrefixKey, Route | FibEntry | null>();
+  /**
+   * The batch being written: `queued` as it was when the previous batch ran out, as two arrays (a Map
+   * iterator restarted at every slice would skip over the entries deleted by the previous slices). A
+   * change that arrives meanwhile goes to `queued` and is written after the batch: newer after older.
+   */
+  private batchKeys: PrefixKey[] = [];
+  private batchValues: (Route | FibEntry | null)[] = [];
+  private batchAt = 0;
+  private drainScheduled = false;
+  private drainWaiters: (() => void)[] = [];
+  /** Largest queue seen, and slices run (stats: how far the FIB lagged behind the Loc-RIB). */
+  private queuedMax = 0;
+  private slices = 0;
+  /** When the previous slice ended (performance.now()). */
+  private sliceEndedAt = 0;
   private readonly kernel: KernelFibBackend | null;
   private pending = new Map<PrefixKey, FibEntry | null>();
   private flushQueued = false;
@@ -182,24 +231,113 @@ export class FibWriter {
 
   // ── writes ────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Apply voted Loc-RIB changes (best === null: withdrawn). The in-memory FIB changes at once. */
+  /**
+   * Apply voted Loc-RIB changes (best === null: withdrawn). They are queued and reach the trie within the
+   * next slices (entries and route digests are computed there too); reads see them at once.
+   */
   applyLocRib(changes: readonly { readonly prefix: PrefixKey; readonly best: Route | null }[]): void {
     if (this.stopped || changes.length === 0) return;
-    // One trie descent per change and no per-change objects besides the entry the FIB keeps (this runs for
-    // every Loc-RIB change of the speaker, on the main thread); the kernel gets its changes coalesced.
-    const fib = this.fib;
-    const pending = this.kernel ? this.pending : null;
-    let writes = 0;
+    const q = this.queued;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
-      const entry = c.best === null ? null : entryOfRoute(c.prefix, c.best);
-      if (!(entry === null ? fib.delete(c.prefix) : fib.put(entry))) continue;
-      writes++;
-      pending?.set(c.prefix, entry);
+      q.set(c.prefix, c.best);
+    }
+    this.queueDrain();
+    this.schedule?.noteInput();
+  }
+
+  /** Changes not yet written (a prefix changed again while its batch is being written counts twice). */
+  queuedChanges(): number {
+    return this.queued.size + this.batchKeys.length - this.batchAt;
+  }
+
+  private queueDrain(): void {
+    const n = this.queuedChanges();
+    if (n > this.queuedMax) this.queuedMax = n;
+    if (this.drainScheduled || n === 0) return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drainSlice());
+  }
+
+  /** One slice: write queued changes for SLICE_MS..MAX_SLICE_MS, then yield to the event loop. */
+  private drainSlice(): void {
+    this.drainScheduled = false;
+    this.slices++;
+    const now = performance.now();
+    const budget = Math.min(MAX_SLICE_MS, Math.max(SLICE_MS, (now - this.sliceEndedAt) / 2));
+    this.applyQueued(now + budget);
+    this.sliceEndedAt = performance.now();
+    if (this.queuedChanges() > 0) this.queueDrain();
+    else this.wakeDrainWaiters();
+  }
+
+  /**
+   * Write queued changes into the trie until the queue is empty or `deadline` (performance.now()) passes.
+   * One trie descent per change and no per-change objects (the map's entries aside); the kernel gets the
+   * changes that changed something, coalesced.
+   */
+  private applyQueued(deadline: number): void {
+    const fib = this.table;
+    const pending = this.kernel ? this.pending : null;
+    let writes = 0;
+    let n = 0;
+    for (;;) {
+      if (this.batchAt === this.batchKeys.length && !this.nextBatch()) break;
+      const i = this.batchAt++;
+      const prefix = this.batchKeys[i];
+      const v = this.batchValues[i];
+      const entry = v === null ? null : isEntry(v) ? v : entryOfRoute(prefix, v);
+      if (entry === null ? fib.delete(prefix) : fib.put(entry)) {
+        writes++;
+        pending?.set(prefix, entry);
+      }
+      if ((++n & 63) === 0 && performance.now() > deadline) break;
     }
     this.counters.writes += writes;
     if (pending !== null && writes > 0) this.queueFlush();
-    this.schedule?.noteInput();
+  }
+
+  /** Move `queued` into the batch arrays; false when nothing is queued. */
+  private nextBatch(): boolean {
+    const q = this.queued;
+    this.batchKeys = [];
+    this.batchValues = [];
+    this.batchAt = 0;
+    if (q.size === 0) return false;
+    const keys = this.batchKeys;
+    const values = this.batchValues;
+    for (const [prefix, v] of q) {
+      keys.push(prefix);
+      values.push(v);
+    }
+    this.queued = new Map();
+    return true;
+  }
+
+  /** Everything queued, now (reads, stop): exact state, at the cost of one task of the queue's size. */
+  private applyAllQueued(): void {
+    if (this.queuedChanges() === 0) return;
+    this.applyQueued(Infinity);
+    this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    const w = this.drainWaiters;
+    if (w.length === 0) return;
+    this.drainWaiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  /** Resolves once every change queued so far (and since) is in the trie, applied in slices meanwhile. */
+  drained(): Promise<void> {
+    if (this.queuedChanges() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** The in-memory table, with every queued change applied (tests, benchmarks). */
+  get fib(): Fib {
+    this.applyAllQueued();
+    return this.table;
   }
 
   /** Input arrived (a round was queued): restarts the audit's idle countdown. */
@@ -207,8 +345,10 @@ export class FibWriter {
     this.schedule?.noteInput();
   }
 
+  /** Write a batch at once (audit repairs: a few entries, computed against a drained snapshot). */
   private write(batch: readonly FibChange[]): FibChange[] {
-    const done = this.fib.apply(batch);
+    this.applyAllQueued();
+    const done = this.table.apply(batch);
     this.counters.writes += done.length;
     if (this.kernel && done.length > 0) {
       for (const c of done) this.pending.set(c.prefix, c.entry);
@@ -240,13 +380,14 @@ export class FibWriter {
     }
   }
 
-  /** Resolves when every change so far has reached the backends. */
+  /** Resolves when every change so far has reached the trie and the backends. */
   async flushed(): Promise<void> {
     let last: Promise<void>;
     do {
+      await this.drained();
       last = this.backendChain;
       await last;
-    } while (last !== this.backendChain);
+    } while (last !== this.backendChain || this.queuedChanges() > 0);
   }
 
   // ── reads (API, btrctl, tests) ─────────────────────────────────────────────────────────────────────
@@ -254,6 +395,7 @@ export class FibWriter {
   size(): number {
     return this.fib.size;
   }
+
 
   /** Longest-prefix match of an address ("192.0.2.1", "2001:db8::1"). */
   lookup(address: string): FibEntry | undefined {
@@ -266,7 +408,7 @@ export class FibWriter {
 
   stats(): FibWriterStats {
     const c = this.counters;
-    return { entries: this.fib.size, writes: c.writes, audits: c.audits, repairs: { ...c.repairs }, replicaDivergences: c.replicaDivergences, failoverRewrites: c.failoverRewrites, kernelRoutesWritten: this.kernel?.routesWritten ?? 0, kernelErrors: c.kernelErrors, mrtDumps: c.mrtDumps };
+    return { entries: this.fib.size, queuedMax: this.queuedMax, slices: this.slices, writes: c.writes, audits: c.audits, repairs: { ...c.repairs }, replicaDivergences: c.replicaDivergences, failoverRewrites: c.failoverRewrites, kernelRoutesWritten: this.kernel?.routesWritten ?? 0, kernelErrors: c.kernelErrors, mrtDumps: c.mrtDumps };
   }
 
   /** The kernel backend (tests: read back the table). */
@@ -280,6 +422,7 @@ export class FibWriter {
   async dumpMrt(): Promise<{ path: string; routes: number } | null> {
     const m = this.options.mrt;
     if (!m) return null;
+    await this.drained();
     const snap = this.fib.snapshot();
     const tmp = `${m.path}.tmp-${process.pid}`;
     try {
@@ -322,10 +465,26 @@ export class FibWriter {
     };
   }
 
-  /** Wait for the replicas to settle; apply corrections nobody else received. */
+  /** Wait for the replicas to settle; apply corrections nobody else received; drain the queue. */
   private async settle(): Promise<void> {
     const d = await this.replicas!.settle();
     if (d) this.applyLocRib(d.locRib);
+    await this.drained();
+  }
+
+  /**
+   * A snapshot of the drained FIB with every digest filled in, hashed in slices of SLICE_MS (after a
+   * full-table load the whole trie is dirty: hashing it in one go would hold the loop for ~0.3–2 s).
+   * Writes arriving meanwhile copy the nodes they touch; the snapshot's nodes stay as hashed.
+   */
+  private async hashedSnapshot(): Promise<FibSnapshot> {
+    await this.drained();
+    const snap = this.fib.snapshot();
+    for (const root of [snap.root4, snap.root6]) {
+      if (root === null) continue;
+      while (!computeDigestUntil(root, performance.now() + SLICE_MS)) await new Promise<void>((r) => setImmediate(r));
+    }
+    return snap;
   }
 
   /** One audit of every live replica against the FIB (runs exclusively). */
@@ -338,7 +497,7 @@ export class FibWriter {
     const set = this.replicas;
     if (!set || this.stopped) return { replicas: 0, differing: 0, repaired: 0, divergent: new Map(), requests: 0, digestComparisons: 0, ms: 0 };
     await this.settle();
-    const local = this.fib.snapshot();
+    const local = await this.hashedSnapshot();
     const targets = set.auditTargets();
     const roots = new Map(targets.map((t) => [t.index, coverRoots(t.prefixes)]));
     const diffs = await Promise.all(targets.map((t) => diffRemote(local, this.remote(t.index), roots.get(t.index))));
@@ -415,15 +574,25 @@ export class FibWriter {
       if (!set || this.stopped) return 0;
       await this.settle();
       const t0 = performance.now();
-      const local = this.fib.snapshot();
+      const local = await this.hashedSnapshot();
       const target = set.auditTargets().find((t) => t.index === index);
       if (!target) return 0;
       const d = await diffRemote(local, this.remote(index), coverRoots(target.prefixes));
       const got = d.prefixes.length > 0 ? await set.ribTree(index, 'entries', d.prefixes) : [];
-      const done = this.write(d.prefixes.map((p, i) => ({ prefix: p, entry: got[i] ?? null })));
-      this.counters.failoverRewrites += done.length;
-      this.log.info({ replica: index, rewritten: done.length, digestComparisons: d.digestComparisons, requests: d.requests, ms: Math.round(performance.now() - t0) }, 'fib: master fail-over: entries differing from the new master rewritten');
-      return done.length;
+      // Through the queue (a wrong master can differ everywhere: no single long task); it was drained
+      // for the snapshot and no round runs meanwhile (exclusive), so these are the newest changes.
+      let done = 0;
+      for (let i = 0; i < d.prefixes.length; i++) {
+        const entry = got[i] ?? null;
+        if (sameFibEntry(local.get(d.prefixes[i]) ?? null, entry)) continue;
+        this.queued.set(d.prefixes[i], entry);
+        done++;
+      }
+      this.queueDrain();
+      await this.drained();
+      this.counters.failoverRewrites += done;
+      this.log.info({ replica: index, rewritten: done, digestComparisons: d.digestComparisons, requests: d.requests, ms: Math.round(performance.now() - t0) }, 'fib: master fail-over: entries differing from the new master rewritten');
+      return done;
     });
   }
 
@@ -440,6 +609,7 @@ export class FibWriter {
     this.mrtTimer = null;
     await this.schedule?.stop();
     this.schedule = null;
+    this.applyAllQueued();
     this.stopped = true;
     await this.flushed();
     const k = this.kernel;
