@@ -412,6 +412,10 @@ export class Speaker implements ApiProvider {
   private onVotedInputError(e: InputError, arrivedOn: NegotiatedSession | null): void {
     const rt = this.byId(e.peerId);
     const peer = rt?.config.name ?? `#${e.peerId}`;
+    if (e.kind === 'import-limit') {
+      if (rt) this.noteLimitRejects(rt, e.message as LimitVerdict, e.prefixes ?? 0);
+      return;
+    }
     if (e.kind !== 'session-reset') {
       this.logger.warn({ peer, kind: e.kind, issues: e.message }, e.kind === 'unknown-peer' ? 'replicas got an UPDATE of an unknown peer' : 'RFC 7606 error handling applied');
       return;
@@ -643,7 +647,12 @@ export class Speaker implements ApiProvider {
       this.limitVerdicts.set(u.attributes, verdict);
     }
     if (verdict === 'within-limits') return;
-    const prefixes = u.nlri.length + (u.mpReach?.nlri.length ?? 0);
+    this.noteLimitRejects(rt, verdict, u.nlri.length + (u.mpReach?.nlri.length ?? 0));
+  }
+
+  /** Count (and log, rate-limited) announcements over an import limit: from the engine's path or the replicas' vote. */
+  private noteLimitRejects(rt: PeerRuntime, verdict: LimitVerdict, prefixes: number): void {
+    const limits = importLimitsOf(rt.config);
     rt.limitRejected += prefixes;
     // At most one line per peer per second: a peer sending a table of long paths must not flood the log.
     if (Date.now() - rt.limitLoggedAt >= 1000) {

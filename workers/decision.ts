@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { queryRoutes, type RouteQuery, type RouteQueryResult, type RouteSource } from '../lib/api/routes.js';
 import { match } from 'ts-pattern';
 import { decodeUpdate } from '../lib/wire/update.js';
+import { checkImportLimits, type ImportLimits } from '../lib/policy/limits.js';
 import { parseIpv4, parseIpv6 } from '../lib/wire/address.js';
 import { parsePrefix, prefixContains, type PrefixKey } from '../lib/wire/prefix.js';
 import type { CodecContext, PathAttributes, UpdateMessage } from '../lib/wire/types.js';
@@ -34,6 +35,8 @@ interface ReplicaState {
   readonly engine: ReplicaEngine;
   readonly coverage: PrefixCoverage;
   readonly codecs: Map<number, CodecContext>;
+  /** Peers' import limits, to report UPDATEs over them (the engine applies them itself). */
+  readonly importLimits: Map<number, ImportLimits>;
   /** Peers whose input hit a session-reset error: their later entries are skipped until removed/re-added. */
   readonly resetPeers: Set<number>;
   /** Mirror of every Adj-RIB-Out (references to the engine's attribute objects). */
@@ -82,6 +85,7 @@ function init(t: InitTask): null {
     engine: IMPLS[impl](opts),
     coverage: new PrefixCoverage(t.knobs.prefixes),
     codecs: new Map(),
+    importLimits: new Map(),
     resetPeers: new Set(),
     out: new Map(),
     loc: new Map(),
@@ -237,6 +241,13 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
       if (u.treatment === 'treat-as-withdraw' || u.treatment === 'attribute-discard') {
         inputErrors.push({ index: i, peerId, kind: u.treatment, code: 0, subcode: 0, message: u.issues.map((x) => x.reason).join('; ') });
       }
+      // Import limits: the engine decides (treat-as-withdraw); reported for the main thread's counters,
+      // voted like the parser's verdicts so that an UPDATE is counted once, not once per replica.
+      const limits = s.importLimits.get(peerId);
+      if (limits !== undefined && u.attributes) {
+        const verdict = checkImportLimits(u.attributes, limits, codec);
+        if (verdict !== 'within-limits') inputErrors.push({ index: i, peerId, kind: 'import-limit', code: 0, subcode: 0, message: verdict, prefixes: u.nlri.length + (u.mpReach?.nlri.length ?? 0) });
+      }
       if (!s.coverage.all) u = filterUpdate(u, s.coverage);
       acc.add(s.engine.applyUpdate(peerId, u));
       s.faults.onApplied(j);
@@ -244,11 +255,14 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
     }
   } else if (t.kind === 'add-peer') {
     s.codecs.set(t.peer.id, t.peer.codec);
+    if (t.peer.importLimits) s.importLimits.set(t.peer.id, t.peer.importLimits);
+    else s.importLimits.delete(t.peer.id);
     s.resetPeers.delete(t.peer.id);
     acc.add(s.engine.addPeer(t.peer));
   } else {
     acc.add(s.engine.removePeer(t.peerId));
     s.codecs.delete(t.peerId);
+    s.importLimits.delete(t.peerId);
     s.resetPeers.delete(t.peerId);
     acc.removedPeers.add(t.peerId);
   }

@@ -110,6 +110,17 @@ new Gauge({
   },
 });
 
+new Counter({
+  name: 'btrd_import_limit_rejected_prefixes_total',
+  help: 'Announced prefixes not accepted because their attributes were over an import limit (max AS_PATH length, attribute-set size), by neighbour',
+  labelNames: ['peer'] as const,
+  registers,
+  collect() {
+    this.reset();
+    for (const n of source?.neighbors() ?? []) if (n.limitRejected !== undefined) this.inc({ peer: n.name }, n.limitRejected);
+  },
+});
+
 new Gauge({
   name: 'btrd_peer_established',
   help: '1 when the BGP session is Established',

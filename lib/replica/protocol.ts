@@ -138,16 +138,21 @@ export type ReplicaTask = InitTask | RoundTask | FetchAttrsTask | RestateTask | 
  * session is going down); the voted error makes the speaker send NOTIFICATION code/subcode/data.
  * `treat-as-withdraw` / `attribute-discard`: applied (RFC 7606 §2), reported for the log.
  * `unknown-peer`: an entry for a peer the replica does not know (a speaker bug), skipped.
+ * `import-limit`: the UPDATE's attributes are over the peer's import limits (lib/policy/limits.ts; the
+ * verdict in `message`, its announced prefixes in `prefixes`): applied as usual (the engine treats them
+ * as withdraws), reported so that the main thread counts the rejections once, from the voted errors.
  */
 export interface InputError {
   /** Entry index in the round. */
   readonly index: number;
   readonly peerId: number;
-  readonly kind: 'session-reset' | 'treat-as-withdraw' | 'attribute-discard' | 'unknown-peer';
+  readonly kind: 'session-reset' | 'treat-as-withdraw' | 'attribute-discard' | 'unknown-peer' | 'import-limit';
   readonly code: number;
   readonly subcode: number;
   readonly data?: Uint8Array;
   readonly message: string;
+  /** import-limit: NLRI announced by the UPDATE (all families). */
+  readonly prefixes?: number;
 }
 
 /**

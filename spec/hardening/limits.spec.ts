@@ -13,6 +13,7 @@ import { decodeUpdate, encodeUpdate } from '../../lib/wire/update.js';
 import { formatPrefix, parsePrefix } from '../../lib/wire/prefix.js';
 import { AsPathSegmentType, type PathAttributes } from '../../lib/wire/types.js';
 import { checkImportLimits } from '../../lib/policy/limits.js';
+import { renderMetrics, setMetricsSource } from '../../lib/metrics/index.js';
 import { startBtrd, type RunningBtrd } from '../interop/setup.js';
 import { dataPath } from '../helpers/corpus.js';
 import { connectPeer, type TestPeer } from './peer.js';
@@ -97,9 +98,17 @@ peers:
     const t = o.table();
     assert.not.ok(t.has('198.51.100.0/24'), 'the long-path route was never propagated');
     for (const [p, attrs] of t) if (attrs) assert.ok(attrs.asPath!.reduce((n, s) => n + s.asns.length, 0) <= 101, `${p}: nothing long reached the observer`);
-    if (replicas === 1) {
-      assert.is(n2.limitRejected, 2, 'counted per announced prefix (main thread, replicas = 1)');
-      assert.ok(btrd.logs.some((l) => l.includes('route over an import limit')), 'logged');
+    // Counted once per announced prefix over the limit (Q, then P): with replicas = 1 on the main thread,
+    // with replicas > 1 from the replicas' voted input errors (not once per replica).
+    assert.is(n2.limitRejected, 2, `counted per announced prefix (replicas = ${replicas})`);
+    assert.ok(btrd.logs.some((l) => l.includes('route over an import limit')), 'logged');
+    setMetricsSource(btrd.speaker);
+    try {
+      const { body } = await renderMetrics();
+      assert.match(body, /btrd_import_limit_rejected_prefixes_total\{peer="a"\} 2\n/, 'in /metrics');
+      assert.match(body, /btrd_import_limit_rejected_prefixes_total\{peer="o"\} 0\n/);
+    } finally {
+      setMetricsSource(null);
     }
   } finally {
     await a?.close().catch(() => undefined);
