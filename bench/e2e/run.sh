@@ -15,7 +15,8 @@
 #      TARGETS ("btrd bird"), JINX (1; 0 skips the jinx replay), APPEND (0), NODE_FLAGS
 #      ("--max-semi-space-size=16"), PEER_BENCH (../shared/peer-bench), API_PORT (18179), RAW
 #      (bench/results/e2e-raw.txt), BTRD_ARGS (extra btrd flags, e.g. "--replicas 3 --voting master"),
-#      FIB (0: btrd runs with `fib: null`, like BIRD here, which installs nothing; 1: keep the in-memory FIB)
+#      FIB (0: btrd runs with `fib: null`, like BIRD here, which installs nothing; 1: keep the in-memory FIB),
+#      FIB_COUNTS (1: with FIB=1, converged only once GET /fib holds every route)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -39,6 +40,12 @@ npm run -s build >&2 || echo "# tsc reported errors (dist/ is still emitted); co
 # btrd through peer-bench's custom target: generate the YAML from $PEERS_FILE, exec node (measured PID).
 export CUSTOM_START_CMD="PEERS_FILE=\$PEERS_FILE API_PORT=$API_PORT FIB=${FIB:-0} node $REPO/dist/bench/e2e/peer-config.js > \$WORK/btrd.yaml && exec node $NODE_FLAGS $REPO/dist/daemons/btrd.js --config \$WORK/btrd.yaml ${BTRD_ARGS:-}"
 export CUSTOM_COUNTS_CMD="set -o pipefail; curl -sf --max-time 5 http://127.0.0.1:$API_PORT/rib/summary | grep -oE '\"(paths|best)\":[0-9]+' | cut -d: -f2 | paste -sd' ' | grep ' '"
+# FIB_COUNTS=1 (with FIB=1): converged when the FIB holds every route, not only the Loc-RIB — BEST is
+# GET /fib's routes (the FIB writer applies Loc-RIB changes in time slices, so it can trail the RIB; the
+# read applies whatever is still queued, so each poll also forces the FIB up to date).
+if [ "${FIB_COUNTS:-0}" = 1 ]; then
+  export CUSTOM_COUNTS_CMD="set -o pipefail; p=\$(curl -sf --max-time 5 http://127.0.0.1:$API_PORT/rib/summary | grep -oE '\"paths\":[0-9]+' | cut -d: -f2) && f=\$(curl -sf --max-time 5 http://127.0.0.1:$API_PORT/fib | grep -oE '\"routes\":[0-9]+' | cut -d: -f2) && echo \"\$p \$f\""
+fi
 export CUSTOM_VERSION="btrd${BTRD_ARGS:+ ${BTRD_ARGS// /_}} $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- lib daemons || echo +dirty) node $(node --version)"
 
 pb_targets=()
