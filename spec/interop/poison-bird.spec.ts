@@ -241,9 +241,11 @@ peers:
       const birdLog = (msg: string): number => btrd!.logs.filter((l) => l.includes('"peer":"bird"') && l.includes(`"msg":"${msg}"`)).length;
       assert.is(birdLog('session established'), 1, 'BIRD\'s session with btrd did not flap');
       assert.is(birdLog('session down'), 0);
-      assert.is(nb.messagesIn?.notification, 0);
-      assert.is(nb.messagesOut?.notification, 0);
-      assert.ok(!nb.lastError, JSON.stringify(nb.lastError));
+      // The only NOTIFICATIONs allowed are the start-up collision's Cease on the connection that lost it
+      // (6/7 Connection Collision Resolution, or 6/5 Connection Rejected; RFC 4486) — seen in one run of 4.
+      const notes = btrd.logs.filter((l) => l.includes('"peer":"bird"') && l.includes('NOTIFICATION'));
+      assert.ok(notes.every((l) => l.includes('(6/7)') || l.includes('(6/5)')), notes.join('\n'));
+      assert.ok(!nb.lastError || /\(6\/[57]\)/.test(nb.lastError.reason), JSON.stringify(nb.lastError));
     } finally {
       await api?.close().catch(() => undefined);
       setMetricsSource(null);
