@@ -312,6 +312,7 @@ export class Speaker implements ApiProvider {
       ...(r.k !== undefined ? { k: r.k } : {}),
       roundDeadlineMs: r.roundDeadlineMs,
       maxRoundUpdates: r.maxRoundUpdates,
+      ribTree: this.config.fib !== null,
       onCorrection: (d) => {
         countVotes('corrected', d.locRib.length);
         this.dispatch(d);

@@ -22,6 +22,7 @@ import { encodeAdjRibIn } from '../lib/replica/resync.js';
 import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
 import { RibTree, corruptLocEntry, type RibTreeResult } from '../lib/replica/rib-tree.js';
+import { ReportedRib } from '../lib/replica/reported-rib.js';
 import {
   ROUNDS_KEPT,
   type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
@@ -39,15 +40,14 @@ interface ReplicaState {
   readonly importLimits: Map<number, ImportLimits>;
   /** Peers whose input hit a session-reset error: their later entries are skipped until removed/re-added. */
   readonly resetPeers: Set<number>;
-  /** Mirror of every Adj-RIB-Out (references to the engine's attribute objects). */
-  readonly out: Map<number, Map<PrefixKey, PathAttributes>>;
-  /** Per prefix: reported Loc-RIB digest and export XOR. */
-  readonly loc: Map<PrefixKey, number>;
-  readonly exp: Map<PrefixKey, number>;
-  /** Reported (possibly rescanned / fault-altered) best per prefix. */
-  readonly bests: Map<PrefixKey, Route>;
-  /** Hash tree of the reported Loc-RIB (voted mode), for the FIB writer's audit (lib/replica/rib-tree.ts). */
-  readonly ribTree: RibTree;
+  /** Per prefix: reported (possibly rescanned / fault-altered) best, Loc-RIB digest, export XOR; Adj-RIB-Out mirror. */
+  readonly rib: ReportedRib;
+  /**
+   * Hash tree of the reported Loc-RIB (voted mode), for the FIB writer's audit (lib/replica/rib-tree.ts).
+   * Kept from the start when the daemon has a FIB to audit (InitTask.ribTree); otherwise built on the first
+   * tree request (it is ~15 % of a replica's round cost at table load).
+   */
+  ribTree: RibTree | null;
   ribDigest: number;
   /** Attribute sets reported in the last ROUNDS_KEPT rounds, by digest (fetch-attrs). */
   readonly recent: Map<number, PathAttributes>[];
@@ -87,11 +87,8 @@ function init(t: InitTask): null {
     codecs: new Map(),
     importLimits: new Map(),
     resetPeers: new Set(),
-    out: new Map(),
-    loc: new Map(),
-    exp: new Map(),
-    bests: new Map(),
-    ribTree: new RibTree(),
+    rib: new ReportedRib(),
+    ribTree: t.ribTree === false ? null : new RibTree(),
     ribDigest: 0,
     recent: [],
     padding: [],
@@ -152,6 +149,39 @@ class RoundAccumulator {
   }
 }
 
+/**
+ * Voted mode: engine deltas go straight into the replica's ReportedRib (round-start values recorded on
+ * first touch) — no per-round Maps per prefix. Export changes remember each (peer, row)'s digest at round
+ * start, so a change undone within the round is not reported.
+ */
+class VotedRound {
+  /** peer → row → export digest at round start (first change only). */
+  readonly expStart = new Map<number, Map<number, number>>();
+  readonly removedPeers = new Set<number>();
+
+  constructor(private readonly s: ReplicaState) {
+    s.rib.beginRound();
+  }
+
+  add(d: EngineDelta): void {
+    const rib = this.s.rib;
+    for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
+    for (const [peerId, o] of d.out) {
+      for (const p of o.withdraw) this.setExport(peerId, p, null);
+      for (const [p, a] of o.announce) this.setExport(peerId, p, a);
+    }
+  }
+
+  setExport(peerId: number, p: PrefixKey, a: PathAttributes | null): void {
+    const s = this.s;
+    const row = s.rib.touch(p);
+    const old = s.rib.setExport(peerId, row, a !== null && s.faults.active ? s.faults.exportAttrs(p, a) : a);
+    let m = this.expStart.get(peerId);
+    if (m === undefined) this.expStart.set(peerId, (m = new Map()));
+    if (!m.has(row)) m.set(row, old);
+  }
+}
+
 function plainRoute(r: Route): Route {
   const o: Route = { peerId: r.peerId, prefix: r.prefix, pathId: r.pathId, attributes: r.attributes, nextHop: r.nextHop };
   if (r.nextHopLinkLocal !== undefined) o.nextHopLinkLocal = r.nextHopLinkLocal;
@@ -207,7 +237,7 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
   const delay = (k.delayMs ?? 0) + (rand ? rand() * k.jitterMs! : 0);
   if (delay > 0) await sleep(delay);
 
-  const acc = new RoundAccumulator();
+  const acc = s.direct ? new RoundAccumulator() : new VotedRound(s);
   const inputErrors: InputError[] = [];
   if (t.kind === 'updates') {
     const input = new RoundInput(t.input);
@@ -267,100 +297,83 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
     acc.removedPeers.add(t.peerId);
   }
 
+  if (acc instanceof VotedRound) return finishRound(s, t, acc, inputErrors, t0);
   if (s.faults.active) for (const m of acc.out.values()) for (const [p, a] of m) if (a !== null) m.set(p, s.faults.exportAttrs(p, a));
-
-  if (s.direct) {
+  {
     if (s.faults.active || s.tiebreakRand !== null) {
       const counters = { selfCheck: 0 };
       for (const [p, b] of acc.loc) acc.loc.set(p, reportedBest(s, p, b, counters));
     }
     const delta = mergeDirect(acc);
-    for (const [peerId, m] of acc.out) if (!acc.removedPeers.has(peerId)) for (const [p, a] of m) mirrorSet(s, peerId, p, a);
-    if (t.kind === 'remove-peer') s.out.delete(t.peerId);
+    for (const [peerId, m] of acc.out) if (!acc.removedPeers.has(peerId)) for (const [p, a] of m) s.rib.mirror(peerId, p, a);
+    if (t.kind === 'remove-peer') s.rib.out.delete(t.peerId);
     return { kind: 'direct', replica: s.index, round: t.round, ms: performance.now() - t0, delta, inputErrors };
   }
-  return finishRound(s, t, acc, inputErrors, t0);
 }
 
-function mirrorSet(s: ReplicaState, peerId: number, p: PrefixKey, a: PathAttributes | null): PathAttributes | undefined {
-  let m = s.out.get(peerId);
-  if (m === undefined) s.out.set(peerId, (m = new Map()));
-  const old = m.get(p);
-  if (a === null) m.delete(p);
-  else m.set(p, a);
-  return old;
-}
-
-function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, inputErrors: InputError[], t0: number): RoundResult {
+function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors: InputError[], t0: number): RoundResult {
   const counters = { selfCheck: 0 };
   const recent = new Map<number, PathAttributes>();
   s.recent.push(recent);
   if (s.recent.length > ROUNDS_KEPT) s.recent.shift();
+  const rib = s.rib;
 
-  // Touched prefixes with their values at round start (loc digest, export XOR).
-  const start = new Map<PrefixKey, { loc: number; exp: number }>();
-  const touch = (p: PrefixKey): void => {
-    if (!start.has(p)) start.set(p, { loc: s.loc.get(p) ?? 0, exp: s.exp.get(p) ?? 0 });
-  };
-  const newLoc = new Map<PrefixKey, Route | null>();
-  for (const [p, engineBest] of acc.loc) {
-    touch(p);
-    const best = reportedBest(s, p, engineBest, counters);
-    newLoc.set(p, best);
+  // A removed peer's exports go (not reported: the peer is gone; its removal changes the digests).
+  for (const peerId of acc.removedPeers) {
+    const m = rib.out.get(peerId);
+    const keys: PrefixKey[] = [];
+    m?.forEach((_a, p) => keys.push(p));
+    for (const p of keys) acc.setExport(peerId, p, null);
+    rib.out.delete(peerId);
+  }
+  // Reported bests of the prefixes the engine changed (tie-break rescan, test faults).
+  const touched = rib.touched;
+  for (let j = 0; j < touched.length; j++) {
+    const row = touched[j];
+    if (!rib.hasOffer(row)) continue;
+    const p = rib.keyOf(row);
+    const best = reportedBest(s, p, rib.offered(row), counters);
     const d = best === null ? 0 : digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
-    if (d === 0) {
-      s.loc.delete(p);
-      s.bests.delete(p);
-      s.ribTree.delete(p);
-    } else {
-      s.loc.set(p, d);
-      s.bests.set(p, best!);
-      s.ribTree.set(p, best!, d);
+    if (d === rib.locOf(row)) continue;
+    rib.setLoc(row, best, d);
+    if (s.ribTree !== null) {
+      if (d === 0) s.ribTree.delete(p);
+      else s.ribTree.set(p, best!, d);
     }
   }
-  // Exports: update mirror and per-prefix XOR; remember which (peer, prefix) changed.
-  const expChanges: { p: PrefixKey; peerId: number; attrs: PathAttributes | null; startD: number }[] = [];
-  const applyExport = (peerId: number, p: PrefixKey, a: PathAttributes | null, report: boolean): void => {
-    touch(p);
-    const old = mirrorSet(s, peerId, p, a);
-    const oldD = old === undefined ? 0 : digestAttributes(old);
-    const newD = a === null ? 0 : digestAttributes(a);
-    if (oldD === newD) return;
-    const x = xor53(xor53(s.exp.get(p) ?? 0, exportTerm(peerId, oldD)), exportTerm(peerId, newD));
-    if (x === 0) s.exp.delete(p);
-    else s.exp.set(p, x);
-    if (report) expChanges.push({ p, peerId, attrs: a, startD: oldD });
-  };
-  for (const [peerId, m] of acc.out) for (const [p, a] of m) applyExport(peerId, p, a, !acc.removedPeers.has(peerId));
-  for (const peerId of acc.removedPeers) {
-    const m = s.out.get(peerId);
-    if (m !== undefined) for (const p of [...m.keys()]) applyExport(peerId, p, null, false);
-    s.out.delete(peerId);
-  }
-
-  // Prefixes whose outcome changed.
-  const keys4: number[] = [];
-  const keys6: string[] = [];
+  // Prefixes whose outcome changed: IPv4 first, then IPv6 (the result's index order).
+  const rows4: number[] = [];
+  const rows6: number[] = [];
   const outcomes4: number[] = [];
   const outcomes6: number[] = [];
-  for (const [p, st] of start) {
-    const before = digestOutcome(st.loc, st.exp);
-    const after = digestOutcome(s.loc.get(p) ?? 0, s.exp.get(p) ?? 0);
+  for (let j = 0; j < touched.length; j++) {
+    const row = touched[j];
+    rib.scratch[row] = -1;
+    const before = digestOutcome(rib.startLoc(row), rib.startExp(row));
+    const after = digestOutcome(rib.locOf(row), rib.expOf(row));
     if (before === after) continue;
+    const p = rib.keyOf(row);
     s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
     if (typeof p === 'number') {
-      keys4.push(p);
+      rows4.push(row);
       outcomes4.push(after);
     } else {
-      keys6.push(p);
+      rows6.push(row);
       outcomes6.push(after);
     }
   }
-  const n4 = keys4.length;
-  const n = n4 + keys6.length;
-  const index = new Map<PrefixKey, number>();
-  for (let i = 0; i < n4; i++) index.set(keys4[i], i);
-  for (let i = 0; i < keys6.length; i++) index.set(keys6[i], n4 + i);
+  const n4 = rows4.length;
+  const n = n4 + rows6.length;
+  const prefixes4 = new Float64Array(n4);
+  const keys6: string[] = [];
+  for (let i = 0; i < n4; i++) {
+    rib.scratch[rows4[i]] = i;
+    prefixes4[i] = rib.keyOf(rows4[i]) as number;
+  }
+  for (let i = 0; i < rows6.length; i++) {
+    rib.scratch[rows6[i]] = n4 + i;
+    keys6.push(rib.keyOf(rows6[i]) as string);
+  }
   const outcome = new Float64Array(n);
   outcome.set(outcomes4, 0);
   outcome.set(outcomes6, n4);
@@ -380,12 +393,11 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, input
     }
     return i;
   };
-  for (const [p, best] of newLoc) {
-    const i = index.get(p);
-    if (i === undefined) continue;
-    const st = start.get(p)!;
-    if ((s.loc.get(p) ?? 0) === st.loc) continue;
+  for (let i = 0; i < n; i++) {
+    const row = i < n4 ? rows4[i] : rows6[i - n4];
+    if (rib.locOf(row) === rib.startLoc(row)) continue;
     locChanged[i] = 1;
+    const best = rib.bestOf(row);
     if (best === null) continue;
     const ad = digestAttributes(best.attributes);
     recent.set(ad, best.attributes);
@@ -395,31 +407,28 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, input
     bestNextHop[i] = str(best.nextHop);
     if (best.nextHopLinkLocal !== undefined) bestLinkLocal[i] = str(best.nextHopLinkLocal);
   }
-  // Export changes relative to round start (a change undone within the round is not reported).
-  const finalExp = new Map<string, { i: number; peerId: number; attrs: PathAttributes | null; startD: number }>();
-  for (const c of expChanges) {
-    const i = index.get(c.p);
-    if (i === undefined) continue;
-    const key = `${c.peerId} ${i}`;
-    const prev = finalExp.get(key);
-    finalExp.set(key, { i, peerId: c.peerId, attrs: c.attrs, startD: prev ? prev.startD : c.startD });
-  }
-  const exps = [...finalExp.values()].filter((e) => (e.attrs === null ? 0 : digestAttributes(e.attrs)) !== e.startD);
-  const m = exps.length;
-  const expPrefix = new Uint32Array(m);
-  const expPeer = new Uint32Array(m);
-  const expAttrs = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
-    const e = exps[j];
-    expPrefix[j] = e.i;
-    expPeer[j] = e.peerId;
-    if (e.attrs !== null) {
-      const d = digestAttributes(e.attrs);
-      expAttrs[j] = d;
-      recent.set(d, e.attrs);
+  // Export changes relative to round start, of prefixes whose outcome changed.
+  const expI: number[] = [];
+  const expP: number[] = [];
+  const expD: number[] = [];
+  for (const [peerId, m] of acc.expStart) {
+    if (acc.removedPeers.has(peerId)) continue;
+    for (const [row, startD] of m) {
+      const i = rib.scratch[row];
+      if (i < 0) continue;
+      const a = rib.exported(peerId, rib.keyOf(row));
+      const d = a === undefined ? 0 : digestAttributes(a);
+      if (d === startD) continue;
+      expI.push(i);
+      expP.push(peerId);
+      expD.push(d);
+      if (a !== undefined) recent.set(d, a);
     }
   }
-  const prefixes4 = Float64Array.from(keys4);
+  rib.endRound();
+  const expPrefix = Uint32Array.from(expI);
+  const expPeer = Uint32Array.from(expP);
+  const expAttrs = Float64Array.from(expD);
   const result: RoundResult = {
     kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
     prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
@@ -427,6 +436,16 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: RoundAccumulator, input
     heapUsedBytes: getHeapStatistics().used_heap_size,
   };
   return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
+}
+
+/** The Loc-RIB tree, built from the reported bests on the first request when it is not kept. */
+function ribTree(s: ReplicaState): RibTree {
+  if (s.ribTree === null) {
+    const tree = new RibTree();
+    s.rib.forEachBest((p, best, d) => tree.set(p, best, d));
+    s.ribTree = tree;
+  }
+  return s.ribTree;
 }
 
 function fetchAttrs(digests: Float64Array): FetchAttrsResult {
@@ -443,10 +462,10 @@ function fetchAttrs(digests: Float64Array): FetchAttrsResult {
 function restate(prefixes: PrefixKey[]): RestateResult {
   const s = state!;
   const best = prefixes.map((p) => {
-    const b = s.bests.get(p);
-    return b === undefined ? null : plainRoute(b);
+    const b = s.rib.best(p);
+    return b === null ? null : plainRoute(b);
   });
-  const exports = [...s.out.entries()].sort((a, b) => a[0] - b[0]).map(([peerId, m]) => ({ peerId, attrs: prefixes.map((p) => m.get(p) ?? null) }));
+  const exports = [...s.rib.out.entries()].sort((a, b) => a[0] - b[0]).map(([peerId, m]) => ({ peerId, attrs: prefixes.map((p) => m.get(p) ?? null) }));
   return { best, exports };
 }
 
@@ -461,11 +480,11 @@ function dumpAdjRibIn(maxMessageLength: number): DumpAdjRibInResult {
 function routes(q: RouteQuery): RouteQueryResult {
   const s = state!;
   const src: RouteSource = {
-    best: (p) => s.bests.get(p) ?? null,
+    best: (p) => s.rib.best(p),
     candidates: (p) => s.engine.candidates(p),
-    bests: () => s.bests.values(),
-    bestCount: () => s.bests.size,
-    adjRibOut: (peerId) => ({ announce: s.out.get(peerId) ?? new Map(), withdraw: new Set() }),
+    bests: () => s.rib.allBests(),
+    bestCount: () => s.rib.bestCount,
+    adjRibOut: (peerId) => ({ announce: s.rib.exportsTo(peerId), withdraw: new Set() }),
   };
   return { ...queryRoutes(src, q), replica: s.index };
 }
@@ -476,12 +495,10 @@ export default async function handle(task: ReplicaTask): Promise<null | RoundRes
     .with({ kind: 'updates' }, { kind: 'add-peer' }, { kind: 'remove-peer' }, (t) => runRound(t))
     .with({ kind: 'fetch-attrs' }, (t) => fetchAttrs(t.digests))
     .with({ kind: 'restate' }, (t) => restate([...t.prefixes4, ...t.prefixes6]))
-    .with({ kind: 'rib-tree' }, (t) => state!.ribTree.handle(t))
+    .with({ kind: 'rib-tree' }, (t) => ribTree(state!).handle(t))
     .with({ kind: 'test-corrupt-loc' }, (t) => corruptLocEntry(state!, t))
     .with({ kind: 'adj-rib-out' }, (t) => {
-      const s = state!;
-      const m = s.out.get(t.peerId);
-      return { announce: new Map(m ?? []), withdraw: new Set<PrefixKey>() };
+      return { announce: state!.rib.exportsTo(t.peerId), withdraw: new Set<PrefixKey>() };
     })
     .with({ kind: 'dump-adj-rib-in' }, (t) => dumpAdjRibIn(t.maxMessageLength))
     .with({ kind: 'counts' }, (): CountsResult => {

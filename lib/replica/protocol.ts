@@ -73,6 +73,8 @@ export interface InitTask {
   readonly knobs: ReplicaKnobs;
   /** N = 1: return EngineDeltas as is (no digests). */
   readonly direct: boolean;
+  /** Keep the Loc-RIB hash tree from the start (a FIB will audit it); false = build it on first request. Default true. */
+  readonly ribTree?: boolean;
 }
 export interface UpdatesTask {
   readonly kind: 'updates';

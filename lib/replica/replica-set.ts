@@ -74,6 +74,8 @@ export interface ReplicaSetOptions {
   readonly logger?: ControllerLogger;
   /** master mode: a new master was chosen (the FIB writer rewrites what differs from it; lib/fib/writer.ts). */
   readonly onFailover?: (replica: number) => void;
+  /** Replicas keep their Loc-RIB hash tree from the start (a FIB audits it; default true), else build it on first use. */
+  readonly ribTree?: boolean;
   /** The FIB writer's hash-tree audit found this replica's Loc-RIB differing from the voted state (controller hook). */
   readonly onAuditDivergence?: (replica: number, prefixes: readonly PrefixKey[]) => void;
 }
@@ -300,7 +302,7 @@ export class ReplicaSet {
 
   async start(): Promise<void> {
     if (this.closed) throw new ReplicaSetError('replica set is closed', 'BTRD_ERR_REPLICA_SET_CLOSED');
-    await Promise.all(this.replicas.map((r) => r.pool.run({ kind: 'init', replica: r.index, engine: this.opts.engine, knobs: r.knobs, direct: this.direct })));
+    await Promise.all(this.replicas.map((r) => r.pool.run({ kind: 'init', replica: r.index, engine: this.opts.engine, knobs: r.knobs, direct: this.direct, ribTree: this.opts.ribTree ?? true })));
     this.started = true;
   }
 
@@ -739,7 +741,7 @@ export class ReplicaSet {
     r.state = 'syncing';
     this.log.info({ replica: r.index, generation: r.generation, donor: donor.index, messages: replay.length, knobs: { impl: r.knobs.impl, orderSeed: r.knobs.orderSeed } }, `replica ${r.index} restarted (${cause}); re-syncing from replica ${donor.index}`);
     const gen = r.generation;
-    this.follow(r, gen, { kind: 'init', replica: r.index, engine: this.opts.engine, knobs: r.knobs, direct: false });
+    this.follow(r, gen, { kind: 'init', replica: r.index, engine: this.opts.engine, knobs: r.knobs, direct: false, ribTree: this.opts.ribTree ?? true });
     for (const peer of this.peers.values()) this.follow(r, gen, { kind: 'add-peer', round: -1, peer });
     const chunk = this.opts.maxRoundUpdates;
     if (replay.length === 0) this.follow(r, gen, { kind: 'updates', round: -1, input: writeRound([]) }, last);

@@ -15,6 +15,7 @@ import { locRibEntry } from '../fib/route-entry.js';
 import type { FibEntry } from '../fib/types.js';
 import type { Route } from '../rib/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
+import type { ReportedRib } from './reported-rib.js';
 import { digestAttributes, digestOutcome, digestRoute, ribTerm, xor53 } from './digest.js';
 
 /** main → replica: one question about the replica's Loc-RIB tree. */
@@ -73,24 +74,22 @@ function plain(e: FibEntry): FibEntry {
 
 /** The replica state the test-only corruption touches (workers/decision.ts ReplicaState fits). */
 export interface CorruptibleState {
-  readonly loc: Map<PrefixKey, number>;
-  readonly exp: Map<PrefixKey, number>;
-  readonly bests: Map<PrefixKey, Route>;
-  readonly ribTree: RibTree;
+  readonly rib: ReportedRib;
+  readonly ribTree: RibTree | null;
   ribDigest: number;
 }
 
 /** TEST ONLY (CorruptLocTask). Returns false when the replica has no best route for the prefix. */
 export function corruptLocEntry(s: CorruptibleState, t: CorruptLocTask): boolean {
-  const old = s.bests.get(t.prefix);
-  if (old === undefined) return false;
+  const old = s.rib.best(t.prefix);
+  if (old === null) return false;
   const wrong: Route = { ...old, nextHop: t.nextHop };
-  const before = s.loc.get(t.prefix) ?? 0;
+  const row = s.rib.find(t.prefix);
+  const before = s.rib.locOf(row);
   const d = digestRoute(wrong.peerId, wrong.pathId, wrong.nextHop, wrong.nextHopLinkLocal, digestAttributes(wrong.attributes));
-  const exp = s.exp.get(t.prefix) ?? 0;
+  const exp = s.rib.expOf(row);
   s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(t.prefix, digestOutcome(before, exp))), ribTerm(t.prefix, digestOutcome(d, exp)));
-  s.loc.set(t.prefix, d);
-  s.bests.set(t.prefix, wrong);
-  s.ribTree.set(t.prefix, wrong, d);
+  s.rib.setLoc(row, wrong, d);
+  s.ribTree?.set(t.prefix, wrong, d);
   return true;
 }

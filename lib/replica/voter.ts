@@ -19,8 +19,14 @@
  * `master` mode the master is replaced by the replica agreeing with the majority most often). A prefix
  * without quorum keeps its previous voted value and is reported (`noQuorum`).
  * Rounds are voted in order; one round's results are never compared with another's.
+ *
+ * Cost: a round gives every prefix any answer reports (or any replica diverges on) one slot of a typed
+ * prefix index; each arriving result is indexed once (slot → its index) and every later question is an array
+ * read. The per-prefix `Map`s, candidate sets rebuilt on every arrival and per-prefix arrays this replaced
+ * were ~60 % of the main thread's CPU on a table load with 3 replicas.
  */
 import type { PrefixKey } from '../wire/prefix.js';
+import { PrefixIndex, PrefixMap } from '../rib/prefix-map.js';
 import type { RoundResult } from './protocol.js';
 import { ribTerm, xor53 } from './digest.js';
 import type { PrefixCoverage } from './knobs.js';
@@ -51,7 +57,6 @@ export interface PrefixDecision {
 
 /** A replica's round result with lookup helpers (built lazily). */
 export class ResultView {
-  private index: Map<PrefixKey, number> | null = null;
   private expStart: Uint32Array | null = null;
   private expOrder: Uint32Array | null = null;
 
@@ -64,14 +69,6 @@ export class ResultView {
   prefixAt(i: number): PrefixKey {
     const n4 = this.result.prefixes4.length;
     return i < n4 ? this.result.prefixes4[i] : this.result.prefixes6[i - n4];
-  }
-
-  indexOf(p: PrefixKey): number {
-    if (this.index === null) {
-      this.index = new Map();
-      for (let i = 0; i < this.size; i++) this.index.set(this.prefixAt(i), i);
-    }
-    return this.index.get(p) ?? -1;
   }
 
   /** Export entries (indices into expPrefix/expPeer/expAttrs) of prefix index i. */
@@ -95,7 +92,6 @@ export class ResultView {
 export class RoundVote {
   readonly arrived = new Map<number, ResultView>();
   readonly faulty = new Set<number>();
-  readonly decided = new Map<PrefixKey, PrefixDecision>();
   /** Replicas whose start state for a prefix differed from the voted one (their delta is not relative to it). */
   readonly divergentAtStart: Map<PrefixKey, number>[];
 
@@ -106,9 +102,19 @@ export class RoundVote {
    */
   readonly members: ReadonlySet<number>;
 
+  /** Round slots: prefix → slot; slot → prefix; per replica slot → index in its result (-1: not reported). */
+  private readonly slotOf = new PrefixIndex(1024);
+  readonly keys: PrefixKey[] = [];
+  private at: Int32Array[];
+  /** Per slot: the decision, once made. */
+  readonly decisions: (PrefixDecision | undefined)[] = [];
+  /** Replicas whose results (and start divergences) have been indexed into the slots. */
+  private readonly indexed = new Set<number>();
+
   constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter, members?: ReadonlySet<number>) {
     this.divergentAtStart = voter.divergent.map((m) => new Map(m));
     this.members = members ?? expected;
+    this.at = voter.divergent.map(() => new Int32Array(1024).fill(-1));
   }
 
   get settled(): boolean {
@@ -118,6 +124,71 @@ export class RoundVote {
 
   live(): number[] {
     return [...this.expected].filter((r) => !this.faulty.has(r));
+  }
+
+  get slots(): number {
+    return this.keys.length;
+  }
+
+  /** The slot of a prefix, or -1. */
+  slot(p: PrefixKey): number {
+    return this.slotOf.get(p);
+  }
+
+  /** Index of slot s in replica r's result, or -1. */
+  indexIn(r: number, s: number): number {
+    return this.at[r][s];
+  }
+
+  /** A decided prefix's decision (tests, API). */
+  decided(p: PrefixKey): PrefixDecision | undefined {
+    const s = this.slotOf.get(p);
+    return s < 0 ? undefined : this.decisions[s];
+  }
+
+  /** Index every arrived result not indexed yet (its prefixes and its start divergences get slots). */
+  index(): void {
+    for (const [r, v] of this.arrived) {
+      if (this.indexed.has(r)) continue;
+      this.indexed.add(r);
+      for (let i = 0; i < v.size; i++) {
+        const s = this.slotFor(v.prefixAt(i)); // before reading this.at: slotFor may grow it
+        this.at[r][s] = i;
+      }
+      for (const p of this.divergentAtStart[r].keys()) this.slotFor(p);
+    }
+  }
+
+  /** Arrived replicas not (yet) faulty. */
+  answered(): number[] {
+    const a: number[] = [];
+    for (const r of this.arrived.keys()) if (!this.faulty.has(r)) a.push(r);
+    return a;
+  }
+
+  /** Is slot s a candidate: reported by one of the `answered` replicas, or divergent in one at start? */
+  relevant(s: number, answered: readonly number[]): boolean {
+    for (let j = 0; j < answered.length; j++) {
+      const r = answered[j];
+      if (this.at[r][s] >= 0) return true;
+      const d = this.divergentAtStart[r];
+      if (d.size > 0 && d.has(this.keys[s])) return true;
+    }
+    return false;
+  }
+
+  private slotFor(p: PrefixKey): number {
+    let s = this.slotOf.get(p);
+    if (s >= 0) return s;
+    s = this.keys.length;
+    this.slotOf.set(p, s);
+    this.keys.push(p);
+    if (s >= this.at[0].length) this.at = this.at.map((a) => {
+      const b = new Int32Array(a.length * 2).fill(-1);
+      b.set(a);
+      return b;
+    });
+    return s;
   }
 }
 
@@ -136,7 +207,8 @@ export interface CloseReport {
 const MAX_DISAGREEMENTS = 10_000;
 
 export class Voter {
-  readonly voted = new Map<PrefixKey, number>();
+  /** Voted outcome per prefix (absent = 0: no route, no export). */
+  private readonly voted = new PrefixMap<number>();
   /** Per replica: prefixes where its outcome differs from the voted one, with its outcome. */
   readonly divergent: Map<PrefixKey, number>[];
   readonly disagreementsPerReplica: number[];
@@ -145,33 +217,55 @@ export class Voter {
   master = 0;
   /** XOR of ribTerm(prefix, voted) — what a fully agreeing, full-coverage replica's ribDigest equals. */
   ribDigest = 0;
+  /** Every replica covers every prefix (no `prefixes` knob): covering sets need no per-prefix test. */
+  private readonly fullCoverage: boolean;
+  /** Scratch for one prefix's answers (replica, value). */
+  private readonly ansR: number[] = [];
+  private readonly ansV: number[] = [];
 
   constructor(readonly mode: VotingMode, readonly k: number, readonly coverage: readonly PrefixCoverage[]) {
     this.divergent = coverage.map(() => new Map());
     this.disagreementsPerReplica = coverage.map(() => 0);
+    this.fullCoverage = coverage.every((c) => c.all);
+  }
+
+  /** The voted outcome of a prefix (0 = nothing). */
+  votedValue(p: PrefixKey): number {
+    return this.voted.get(p) ?? 0;
   }
 
   valueOf(rv: RoundVote, replica: number, p: PrefixKey): number {
-    const v = rv.arrived.get(replica);
-    if (v !== undefined) {
-      const i = v.indexOf(p);
-      if (i >= 0) return v.result.outcome[i];
+    const s = rv.slot(p);
+    if (s >= 0) return this.slotValue(rv, replica, s);
+    return rv.divergentAtStart[replica].get(p) ?? this.voted.get(p) ?? 0;
+  }
+
+  private slotValue(rv: RoundVote, replica: number, s: number): number {
+    if (rv.arrived.has(replica)) {
+      const i = rv.indexIn(replica, s);
+      if (i >= 0) return rv.arrived.get(replica)!.result.outcome[i];
     }
-    return rv.divergentAtStart[replica].get(p) ?? this.previous(rv, p);
+    const d = rv.divergentAtStart[replica];
+    if (d.size > 0) {
+      const v = d.get(rv.keys[s]);
+      if (v !== undefined) return v;
+    }
+    return this.previous(rv, s);
   }
 
-  private previous(rv: RoundVote, p: PrefixKey): number {
-    const d = rv.decided.get(p);
-    return d !== undefined ? d.previous : this.voted.get(p) ?? 0;
+  private previous(rv: RoundVote, s: number): number {
+    const d = rv.decisions[s];
+    return d !== undefined ? d.previous : this.voted.get(rv.keys[s]) ?? 0;
   }
 
-  private covering(rv: RoundVote, p: PrefixKey): number[] {
-    return rv.live().filter((r) => this.coverage[r].covers(p));
+  private covers(r: number, p: PrefixKey): boolean {
+    return this.fullCoverage || this.coverage[r].covers(p);
   }
 
   private coveringMembers(rv: RoundVote, p: PrefixKey | null): number {
+    if (this.fullCoverage || p === null) return rv.members.size;
     let n = 0;
-    for (const r of rv.members) if (p === null || this.coverage[r].covers(p)) n++;
+    for (const r of rv.members) if (this.coverage[r].covers(p)) n++;
     return n;
   }
 
@@ -188,27 +282,23 @@ export class Voter {
     }
   }
 
-  /** Prefixes a round may change: reported by an arrived replica, or divergent in one. */
-  private candidates(rv: RoundVote): Set<PrefixKey> {
-    const s = new Set<PrefixKey>();
-    for (const [r, v] of rv.arrived) {
-      if (rv.faulty.has(r)) continue;
-      for (let i = 0; i < v.size; i++) s.add(v.prefixAt(i));
-      for (const p of rv.divergentAtStart[r].keys()) s.add(p);
-    }
-    return s;
-  }
-
-  private decideOne(rv: RoundVote, p: PrefixKey, value: number, from: number[]): void {
-    const previous = this.previous(rv, p);
-    // Prefer a replica that reported p from an agreeing start: its result is the delta to emit.
-    let pick = from[0];
+  /**
+   * Decide slot s for `value`; `reps`/`vals` are the answers seen (the deciding replicas are those with
+   * `value`). Prefer a replica that reported the prefix from an agreeing start: its result is the delta to emit.
+   */
+  private decideOne(rv: RoundVote, s: number, value: number, reps: readonly number[], vals: readonly number[], n: number): PrefixDecision {
+    const p = rv.keys[s];
+    const previous = this.previous(rv, s);
+    let pick = -1;
     let view: ResultView | null = null;
     let index = -1;
-    for (const r of from) {
+    for (let j = 0; j < n; j++) {
+      if (vals[j] !== value) continue;
+      const r = reps[j];
+      if (pick < 0) pick = r;
       const v = rv.arrived.get(r);
-      const i = v ? v.indexOf(p) : -1;
-      if (v !== undefined && i >= 0 && !rv.divergentAtStart[r].has(p)) {
+      const i = v !== undefined ? rv.indexIn(r, s) : -1;
+      if (v !== undefined && i >= 0 && !(rv.divergentAtStart[r].size > 0 && rv.divergentAtStart[r].has(p))) {
         pick = r;
         view = v;
         index = i;
@@ -216,8 +306,9 @@ export class Voter {
       }
     }
     const d: PrefixDecision = { prefix: p, value, previous, from: pick, view: value === previous ? null : view, index };
-    rv.decided.set(p, d);
+    rv.decisions[s] = d;
     this.setVoted(p, value);
+    return d;
   }
 
   private setVoted(p: PrefixKey, value: number): void {
@@ -230,30 +321,41 @@ export class Voter {
 
   /** Eager decisions with what has arrived; returns the newly decided prefixes. */
   decide(rv: RoundVote): PrefixDecision[] {
+    rv.index();
     const out: PrefixDecision[] = [];
     const masterHere = this.mode === 'master' && rv.arrived.has(this.master) && !rv.faulty.has(this.master);
-    for (const p of this.candidates(rv)) {
-      if (rv.decided.has(p)) continue;
-      if (masterHere && this.coverage[this.master].covers(p)) {
-        this.decideOne(rv, p, this.valueOf(rv, this.master, p), [this.master]);
-        out.push(rv.decided.get(p)!);
+    const masterUp = this.mode === 'master' && !rv.faulty.has(this.master);
+    const live = rv.live();
+    const reps = this.ansR;
+    const vals = this.ansV;
+    const answered = rv.answered();
+    for (let s = 0; s < rv.slots; s++) {
+      if (rv.decisions[s] !== undefined || !rv.relevant(s, answered)) continue;
+      const p = rv.keys[s];
+      if (masterHere && this.covers(this.master, p)) {
+        reps[0] = this.master;
+        vals[0] = this.slotValue(rv, this.master, s);
+        out.push(this.decideOne(rv, s, vals[0], reps, vals, 1));
         continue;
       }
-      if (this.mode === 'master' && !rv.faulty.has(this.master) && this.coverage[this.master].covers(p)) continue; // wait for the master
-      const cov = this.covering(rv, p);
-      const q = this.quorum(cov.length, this.coveringMembers(rv, p));
-      const groups = new Map<number, number[]>();
-      for (const r of cov) {
+      if (masterUp && this.covers(this.master, p)) continue; // wait for the master
+      let nCov = 0;
+      let n = 0;
+      for (const r of live) {
+        if (!this.covers(r, p)) continue;
+        nCov++;
         if (!rv.arrived.has(r)) continue;
-        const v = this.valueOf(rv, r, p);
-        let g = groups.get(v);
-        if (g === undefined) groups.set(v, (g = []));
-        g.push(r);
+        reps[n] = r;
+        vals[n] = this.slotValue(rv, r, s);
+        n++;
       }
-      for (const [v, g] of groups) {
-        if (q > 0 && g.length >= q) {
-          this.decideOne(rv, p, v, g);
-          out.push(rv.decided.get(p)!);
+      const q = this.quorum(nCov, this.coveringMembers(rv, p));
+      if (q <= 0) continue;
+      for (let j = 0; j < n; j++) {
+        let c = 0;
+        for (let m = 0; m < n; m++) if (vals[m] === vals[j]) c++;
+        if (c >= q) {
+          out.push(this.decideOne(rv, s, vals[j], reps, vals, n));
           break;
         }
       }
@@ -265,61 +367,85 @@ export class Voter {
   resolvable(rv: RoundVote): boolean {
     if (rv.settled) return true;
     if (this.mode === 'consensus') return false;
-    const answered = [...rv.arrived.keys()].filter((r) => !rv.faulty.has(r)).length;
+    const answered = rv.answered();
     if (this.mode === 'master') {
       if (!rv.arrived.has(this.master) || rv.faulty.has(this.master)) return false;
-    } else if (answered < this.quorum(rv.live().length, this.coveringMembers(rv, null))) return false;
-    for (const p of this.candidates(rv)) if (!rv.decided.has(p)) return false;
+    } else if (answered.length < this.quorum(rv.live().length, this.coveringMembers(rv, null))) return false;
+    rv.index();
+    for (let s = 0; s < rv.slots; s++) if (rv.decisions[s] === undefined && rv.relevant(s, answered)) return false;
     return true;
   }
 
   /** All results in (or the deadline passed): audit, fail over, book divergences and disagreements. */
   close(rv: RoundVote): CloseReport {
+    rv.index();
     const corrections: PrefixDecision[] = [];
     const decided: PrefixDecision[] = [];
     const noQuorum: PrefixKey[] = [];
-    const answered = [...rv.arrived.keys()].filter((r) => !rv.faulty.has(r));
+    const answered = rv.answered();
     const agreeWithMajority = new Map<number, number>();
     const minority = new Set<number>();
     let masterWrong = this.mode === 'master' && rv.faulty.has(this.master);
-    for (const p of this.candidates(rv)) {
-      const cov = answered.filter((r) => this.coverage[r].covers(p));
-      const values = cov.map((r) => ({ replica: r, outcome: this.valueOf(rv, r, p) }));
-      const counts = new Map<number, number>();
-      for (const v of values) counts.set(v.outcome, (counts.get(v.outcome) ?? 0) + 1);
+    const anyDivergent = this.divergent.some((m) => m.size > 0);
+    const reps = this.ansR;
+    const vals = this.ansV;
+    for (let s = 0; s < rv.slots; s++) {
+      if (!rv.relevant(s, answered)) continue;
+      const p = rv.keys[s];
+      let n = 0;
+      for (const r of answered) {
+        if (!this.covers(r, p)) continue;
+        reps[n] = r;
+        vals[n] = this.slotValue(rv, r, s);
+        n++;
+      }
+      // The strict majority of the answering covering replicas, if any.
       let majority: number | null = null;
-      for (const [v, c] of counts) if (c * 2 > cov.length) majority = v;
-      if (majority !== null && cov.length >= 2) for (const v of values) if (v.outcome !== majority) minority.add(v.replica);
-      if (!rv.decided.has(p)) {
+      let majorityCount = 0;
+      let unanimous = true;
+      for (let j = 0; j < n; j++) {
+        if (vals[j] !== vals[0]) unanimous = false;
+        if (majority !== null) continue;
+        let c = 0;
+        for (let m = 0; m < n; m++) if (vals[m] === vals[j]) c++;
+        if (c * 2 > n) {
+          majority = vals[j];
+          majorityCount = c;
+        }
+      }
+      if (majority !== null && n >= 2 && !unanimous) for (let j = 0; j < n; j++) if (vals[j] !== majority) minority.add(reps[j]);
+      const dec = rv.decisions[s];
+      if (dec === undefined) {
         // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
         // strict majority of the answering replicas decides — if it is also one of the members — and the
         // dissenters are counted; k-of-n without k agreeing: keep the previous value (no quorum).
-        const memberMajority = majority !== null && (counts.get(majority) ?? 0) * 2 > this.coveringMembers(rv, p);
-        if (majority !== null && memberMajority && this.mode !== 'k-of-n') {
-          this.decideOne(rv, p, majority, cov.filter((r) => this.valueOf(rv, r, p) === majority));
-          decided.push(rv.decided.get(p)!);
-        }
-        else if (cov.length > 0) noQuorum.push(p);
-      } else if (majority !== null && majority !== rv.decided.get(p)!.value) {
-        const from = cov.filter((r) => this.valueOf(rv, r, p) === majority);
-        const prev = rv.decided.get(p)!;
+        const memberMajority = majority !== null && majorityCount * 2 > this.coveringMembers(rv, p);
+        if (majority !== null && memberMajority && this.mode !== 'k-of-n') decided.push(this.decideOne(rv, s, majority, reps, vals, n));
+        else if (n > 0) noQuorum.push(p);
+      } else if (majority !== null && majority !== dec.value) {
+        let from = -1;
+        for (let j = 0; j < n && from < 0; j++) if (vals[j] === majority) from = reps[j];
         this.setVoted(p, majority);
-        const d: PrefixDecision = { prefix: p, value: majority, previous: prev.value, from: from[0], view: null, index: -1 };
-        rv.decided.set(p, { ...prev, value: majority, from: from[0] });
-        corrections.push(d);
-        if (this.mode === 'master' && prev.from === this.master) masterWrong = true;
+        corrections.push({ prefix: p, value: majority, previous: dec.value, from, view: null, index: -1 });
+        rv.decisions[s] = { ...dec, value: majority, from };
+        if (this.mode === 'master' && dec.from === this.master) masterWrong = true;
       }
-      if (majority !== null) for (const v of values) if (v.outcome === majority) agreeWithMajority.set(v.replica, (agreeWithMajority.get(v.replica) ?? 0) + 1);
+      if (majority !== null) for (let j = 0; j < n; j++) if (vals[j] === majority) agreeWithMajority.set(reps[j], (agreeWithMajority.get(reps[j]) ?? 0) + 1);
       const voted = this.voted.get(p) ?? 0;
       let disagree = false;
-      for (const v of values) {
-        if (v.outcome !== voted) {
+      for (let j = 0; j < n; j++) {
+        const r = reps[j];
+        if (vals[j] !== voted) {
           disagree = true;
-          this.divergent[v.replica].set(p, v.outcome);
-          this.disagreementsPerReplica[v.replica]++;
-        } else this.divergent[v.replica].delete(p);
+          this.divergent[r].set(p, vals[j]);
+          this.disagreementsPerReplica[r]++;
+        } else if (anyDivergent && this.divergent[r].size > 0) this.divergent[r].delete(p);
       }
-      if (disagree && this.disagreements.length < MAX_DISAGREEMENTS) this.disagreements.push({ round: rv.round, prefix: p, voted, values });
+      if (disagree && this.disagreements.length < MAX_DISAGREEMENTS) {
+        const values: { replica: number; outcome: number }[] = [];
+        for (let j = 0; j < n; j++) values.push({ replica: reps[j], outcome: vals[j] });
+        this.disagreements.push({ round: rv.round, prefix: p, voted, values });
+      }
     }
     this.noQuorumTotal += noQuorum.length;
     let failover: number | null = null;
