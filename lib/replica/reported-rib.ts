@@ -198,22 +198,19 @@ export class ReportedRib {
 
   private grow(): void {
     const n = this.loc.length * 2;
-    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.loc = f(this.loc);
-    this.exp = f(this.exp);
-    this.loc0 = f(this.loc0);
-    this.exp0 = f(this.exp0);
-    const i = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.stamp = i(this.stamp);
-    this.offerStamp = i(this.offerStamp);
-    this.scratch = i(this.scratch);
+    this.loc = grown(this.loc, n);
+    this.exp = grown(this.exp, n);
+    this.loc0 = grown(this.loc0, n);
+    this.exp0 = grown(this.exp0, n);
+    this.stamp = grown(this.stamp, n);
+    this.offerStamp = grown(this.offerStamp, n);
+    this.scratch = grown(this.scratch, n);
   }
+}
+
+/** A copy of a typed array in a new one of length n. */
+function grown<A extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(a: A, n: number): A {
+  const b = new (a.constructor as new (length: number) => A)(n);
+  b.set(a);
+  return b;
 }

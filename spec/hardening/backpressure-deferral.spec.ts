@@ -26,7 +26,7 @@ import { decodeUpdate, encodeEndOfRib } from '../../lib/wire/update.js';
 import { formatPrefix } from '../../lib/wire/prefix.js';
 import { startBtrd, type RunningBtrd } from '../interop/setup.js';
 import { dataPath } from '../helpers/corpus.js';
-import { attr, connectPeer, u32, updateBody, type TestPeer } from './peer.js';
+import { attr, connectPeer, drainOrClose, u32, updateBody, type TestPeer } from './peer.js';
 import { encodeMessage } from '../../lib/wire/framing.js';
 
 const test = suite('hardening/backpressure-deferral');
@@ -78,15 +78,7 @@ async function flood(p: TestPeer, what: readonly Uint8Array[]): Promise<{ ms: nu
     if (p.closed) throw new Error('flooding peer closed');
     if (!p.socket.write(m)) {
       drainWaits++;
-      await new Promise<void>((r) => {
-        const go = (): void => {
-          p.socket.off('drain', go);
-          p.socket.off('close', go);
-          r();
-        };
-        p.socket.on('drain', go);
-        p.socket.on('close', go);
-      });
+      await drainOrClose(p.socket);
     }
   }
   return { ms: Math.round(performance.now() - t0), drainWaits };

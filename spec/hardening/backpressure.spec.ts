@@ -24,7 +24,7 @@ import { decodeUpdate, encodeEndOfRib } from '../../lib/wire/update.js';
 import { formatPrefix } from '../../lib/wire/prefix.js';
 import { startBtrd, type RunningBtrd } from '../interop/setup.js';
 import { dataPath } from '../helpers/corpus.js';
-import { connectPeer, type TestPeer } from './peer.js';
+import { connectPeer, drainOrClose, type TestPeer } from './peer.js';
 import { execFileSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -77,15 +77,7 @@ async function flood(p: TestPeer, messages: readonly Uint8Array[]): Promise<{ ms
     if (!p.socket.write(m)) {
       drainWaits++;
       const b0 = performance.now();
-      await new Promise<void>((r) => {
-        const go = (): void => {
-          p.socket.off('drain', go);
-          p.socket.off('close', go);
-          r();
-        };
-        p.socket.on('drain', go);
-        p.socket.on('close', go);
-      });
+      await drainOrClose(p.socket);
       blockedMs += performance.now() - b0;
     }
   }

@@ -216,17 +216,7 @@ export class TestPeer {
   async send(messages: Iterable<Uint8Array>): Promise<boolean> {
     for (const m of messages) {
       if (this.closed || this.socket.destroyed) return false;
-      if (!this.socket.write(m)) {
-        await new Promise<void>((r) => {
-          const go = (): void => {
-            this.socket.off('drain', go);
-            this.socket.off('close', go);
-            r();
-          };
-          this.socket.on('drain', go);
-          this.socket.on('close', go);
-        });
-      }
+      if (!this.socket.write(m)) await drainOrClose(this.socket);
     }
     return !this.closed;
   }
@@ -315,4 +305,17 @@ export function updateBody(attrs: readonly Uint8Array[], nlri: ArrayLike<number>
   const a = Buffer.concat(attrs.map((x) => Buffer.from(x)));
   const w = Array.from(withdrawn);
   return Uint8Array.from([w.length >> 8, w.length & 255, ...w, a.length >> 8, a.length & 255, ...a, ...Array.from(nlri)]);
+}
+
+/** Resolves when a socket whose write() returned false has drained, or has closed. */
+export function drainOrClose(socket: net.Socket): Promise<void> {
+  return new Promise<void>((r) => {
+    const go = (): void => {
+      socket.off('drain', go);
+      socket.off('close', go);
+      r();
+    };
+    socket.on('drain', go);
+    socket.on('close', go);
+  });
 }

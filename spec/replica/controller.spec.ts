@@ -13,14 +13,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RoutingEngine } from '../../lib/rib/engine.js';
-import { decodeUpdate } from '../../lib/wire/update.js';
 import { ReplicaSet, type ControllerOptions, type VerdictCause, type VotedDelta, type VotingMode } from '../../lib/replica/replica-set.js';
 import type { ReplicaKnobs, ReplicaFaultKnob } from '../../lib/replica/knobs.js';
 import type { RoundUpdate } from '../../lib/replica/mux.js';
 import { asPathLength, attributeTypes } from '../../lib/replica/faults.js';
 import { formatPrefix } from '../../lib/wire/prefix.js';
-import { ENGINE, Model, diffModels, engineModel, loadRawJinx, makeRounds, type RawFeed } from './feed.js';
+import { ENGINE, Model, diffModels, loadRawJinx, makeRounds, oracleModels, type RawFeed } from './feed.js';
 import type { Route } from '../../lib/rib/types.js';
 
 const test = suite('replica/controller (fault × voting mode, 3 replicas)');
@@ -36,24 +34,12 @@ let hangPrefix = '';
 test.before(async () => {
   feeds = (await loadRawJinx(3)).map((f) => ({ peer: f.peer, messages: f.messages.slice(0, PER_PEER) }));
   rounds = makeRounds(feeds, 4);
-  const e = new RoutingEngine({ ...ENGINE, resolveNextHop: () => ({ igpCost: 0 }) });
-  const ids: number[] = [];
-  for (const f of feeds) {
-    e.addPeer(f.peer);
-    ids.push(f.peer.id);
-    oracle.push(engineModel(e, ids));
-  }
   const typeCount = new Map<number, number>();
-  for (const [ri, round] of rounds.entries()) {
-    for (const u of round) {
-      const m = decodeUpdate(u.message.subarray(19), feeds[0].peer.codec);
-      e.applyUpdate(u.peerId, m);
-      longest = Math.max(longest, asPathLength(m.attributes));
-      for (const t of new Set(attributeTypes(u.message.subarray(19)))) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
-      if (ri === 1 && hangPrefix === '' && m.nlri.length > 0) hangPrefix = formatPrefix(m.nlri[0]);
-    }
-    oracle.push(engineModel(e, ids));
-  }
+  oracle.push(...oracleModels(feeds, rounds, (ri, m, raw) => {
+    longest = Math.max(longest, asPathLength(m.attributes));
+    for (const t of new Set(attributeTypes(raw.subarray(19)))) typeCount.set(t, (typeCount.get(t) ?? 0) + 1);
+    if (ri === 1 && hangPrefix === '' && m.nlri.length > 0) hangPrefix = formatPrefix(m.nlri[0]);
+  }));
   // The rarest optional attribute present: the crash-on-type fault fires on a few UPDATEs only.
   rareType = [...typeCount].filter(([t]) => t > 3).sort((a, b) => a[1] - b[1])[0][0];
 });

@@ -4,11 +4,11 @@ import { readMrt, ribToUpdates } from '../../lib/mrt/index.js';
 import { encodeUpdate } from '../../lib/wire/update.js';
 import { decodeUpdate } from '../../lib/wire/update.js';
 import type { EnginePeer, EngineDelta, Route } from '../../lib/rib/types.js';
-import type { PathAttributes } from '../../lib/wire/types.js';
+import type { PathAttributes, UpdateMessage } from '../../lib/wire/types.js';
 import type { PrefixKey } from '../../lib/wire/prefix.js';
 import { ACCEPT_ALL } from '../../lib/policy/types.js';
 import type { EngineConfig, RoundUpdate } from '../../lib/replica/replica-set.js';
-import type { RoutingEngine } from '../../lib/rib/engine.js';
+import { RoutingEngine as RoutingEngineClass, type RoutingEngine } from '../../lib/rib/engine.js';
 
 export const OWN_AS = 64512;
 export const JINX_SLICE = 'mrt/rib/rib.20140523.0600_firstMB.complete-records.gz';
@@ -121,4 +121,28 @@ export function diffModels(a: Model, b: Model): string | null {
     for (const [p, x] of m) if (j(n.get(p)) !== j(x)) return `out ${peer} ${p}`;
   }
   return null;
+}
+
+/**
+ * The oracle: a plain RoutingEngine's state after each input — every addPeer, then every round.
+ * `onUpdate(roundIndex, decoded, raw)` sees each UPDATE as it is applied (specs derive fault parameters).
+ */
+export function oracleModels(feeds: readonly RawFeed[], rounds: readonly RoundUpdate[][], onUpdate?: (round: number, u: UpdateMessage, raw: Uint8Array) => void): Model[] {
+  const out: Model[] = [];
+  const e = new RoutingEngineClass({ ...ENGINE, resolveNextHop: () => ({ igpCost: 0 }) });
+  const ids: number[] = [];
+  for (const f of feeds) {
+    e.addPeer(f.peer);
+    ids.push(f.peer.id);
+    out.push(engineModel(e, ids));
+  }
+  for (const [ri, round] of rounds.entries()) {
+    for (const u of round) {
+      const m = decodeUpdate(u.message.subarray(19), feeds[0].peer.codec);
+      e.applyUpdate(u.peerId, m);
+      onUpdate?.(ri, m, u.message);
+    }
+    out.push(engineModel(e, ids));
+  }
+  return out;
 }

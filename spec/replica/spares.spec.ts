@@ -9,12 +9,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RoutingEngine } from '../../lib/rib/engine.js';
-import { decodeUpdate } from '../../lib/wire/update.js';
 import { ReplicaSet, type VotedDelta, type VotingMode } from '../../lib/replica/replica-set.js';
 import type { ReplicaKnobs } from '../../lib/replica/knobs.js';
 import type { RoundUpdate } from '../../lib/replica/mux.js';
-import { ENGINE, Model, diffModels, engineModel, loadRawJinx, makeRounds, type RawFeed } from './feed.js';
+import { ENGINE, Model, diffModels, loadRawJinx, makeRounds, oracleModels, type RawFeed } from './feed.js';
 
 const test = suite('replica/spares (warm spares: 3 voting + 1 spare)');
 const PER_PEER = 150;
@@ -25,17 +23,7 @@ const oracle: Model[] = [];
 test.before(async () => {
   feeds = (await loadRawJinx(3)).map((f) => ({ peer: f.peer, messages: f.messages.slice(0, PER_PEER) }));
   rounds = makeRounds(feeds, 6);
-  const e = new RoutingEngine({ ...ENGINE, resolveNextHop: () => ({ igpCost: 0 }) });
-  const ids: number[] = [];
-  for (const f of feeds) {
-    e.addPeer(f.peer);
-    ids.push(f.peer.id);
-    oracle.push(engineModel(e, ids));
-  }
-  for (const round of rounds) {
-    for (const u of round) e.applyUpdate(u.peerId, decodeUpdate(u.message.subarray(19), feeds[0].peer.codec));
-    oracle.push(engineModel(e, ids));
-  }
+  oracle.push(...oracleModels(feeds, rounds));
 });
 
 async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
