@@ -71,6 +71,12 @@ export interface FibLogger {
 export interface AuditableReplicas {
   /** Live replicas and the address blocks each covers (undefined: everything). */
   auditTargets(): readonly { readonly index: number; readonly prefixes?: readonly string[] }[];
+  /**
+   * How many agreeing replicas a repair needs: the voting mode's quorum over the non-retired seats, so that
+   * while most replicas restart the audit cannot let the survivors rewrite the FIB where the voter could not
+   * (absent: a strict majority of the answers alone).
+   */
+  repairQuorum?(): number;
   /** Ask replica `index`'s Loc-RIB tree (queued after every round posted to it). */
   ribTree(index: number, op: 'describe', keys: readonly PrefixKey[]): Promise<readonly (RangeInfo | null)[]>;
   ribTree(index: number, op: 'within', keys: readonly PrefixKey[]): Promise<readonly FibEntry[]>;
@@ -523,6 +529,8 @@ export class FibWriter {
       }));
       const repairs: FibChange[] = [];
       const votedAt = new Map<PrefixKey, FibEntry | null>();
+      const quorum = set.repairQuorum?.() ?? 0;
+      let withheld = 0;
       for (const p of prefixes) {
         const votes: { index: number; entry: FibEntry | null }[] = [];
         targets.forEach((t, i) => {
@@ -530,8 +538,10 @@ export class FibWriter {
         });
         let majority: FibEntry | null | undefined;
         for (const v of votes) {
-          if (votes.filter((w) => sameFibEntry(w.entry, v.entry)).length * 2 > votes.length) {
-            majority = v.entry;
+          const agreeing = votes.filter((w) => sameFibEntry(w.entry, v.entry)).length;
+          if (agreeing * 2 > votes.length) {
+            if (agreeing >= quorum) majority = v.entry;
+            else withheld++;
             break;
           }
         }
@@ -552,6 +562,7 @@ export class FibWriter {
         }
       }
       if (repairs.length > 0) repaired = this.write(repairs.map((c) => ({ prefix: c.prefix, entry: c.entry }))).length;
+      if (withheld > 0) this.log.warn({ prefixes: withheld, quorum, replicas: targets.length }, 'fib audit: differences left unrepaired: fewer agreeing replicas than the voting quorum');
       for (const [index, list] of divergent) {
         this.counters.replicaDivergences += list.length;
         this.log.warn({ replica: index, prefixes: list.length, first: list.slice(0, 5).map(formatPrefix) }, 'fib audit: replica Loc-RIB differs from the voted state');

@@ -431,6 +431,11 @@ export class ReplicaSet {
 
   // ── Loc-RIB hash trees (the FIB writer's audit, lib/fib/writer.ts AuditableReplicas) ───────────────────
 
+  /** Agreeing replicas an audit repair of the FIB needs: the voting quorum (lib/fib/writer.ts AuditableReplicas). */
+  repairQuorum(): number {
+    return this.quorum();
+  }
+
   /** Live replicas and their address blocks. */
   auditTargets(): { index: number; prefixes?: readonly string[] }[] {
     return this.replicas.filter((r) => r.alive).map((r) => (r.knobs.prefixes ? { index: r.index, prefixes: r.knobs.prefixes } : { index: r.index }));
