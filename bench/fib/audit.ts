@@ -18,8 +18,6 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { readMrt } from '../../lib/mrt/reader.js';
-import { formatIpv4 } from '../../lib/wire/address.js';
 import type { PrefixKey } from '../../lib/wire/prefix.js';
 import type { Route } from '../../lib/rib/types.js';
 import type { PathAttributes } from '../../lib/wire/types.js';
@@ -28,12 +26,11 @@ import { diffRemote, type RemoteTree } from '../../lib/fib/remote-tree.js';
 import { FibWriter } from '../../lib/fib/writer.js';
 import { routeDigest } from '../../lib/fib/route-entry.js';
 import { writeBarChart } from '../chart.js';
+import { ipv4Rows } from './jinx-table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
-const data = process.env.BTRD_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
 const outDir = join(repo, 'bench', 'results');
-const RIB = join(data, 'mrt/rib/routeviews.route-views.jinx.ribs.1401487200.gz');
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function heap(): number {
@@ -47,19 +44,6 @@ const MB = (b: number): number => Math.round((b / 1048576) * 10) / 10;
 
 /** [prefix, next hop] of the table (IPv4 NEXT_HOP of the first RIB entry). */
 type Row = [PrefixKey, string];
-
-function nextHopOf(a: Uint8Array): string | null {
-  let p = 0;
-  while (p + 3 <= a.length) {
-    const ext = (a[p] & 0x10) !== 0;
-    const type = a[p + 1];
-    const len = ext ? (a[p + 2] << 8) | a[p + 3] : a[p + 2];
-    const v = p + (ext ? 4 : 3);
-    if (type === 3 && len === 4) return formatIpv4(((a[v] << 24) | (a[v + 1] << 16) | (a[v + 2] << 8) | a[v + 3]) >>> 0);
-    p = v + len;
-  }
-  return null;
-}
 
 /** Synthetic best routes: real prefixes and next hops, one shared attribute object per 50 routes. */
 function routes(rows: readonly Row[]): Route[] {
@@ -101,16 +85,7 @@ if (!isMainThread) {
 }
 
 async function main(): Promise<void> {
-  const rows: Row[] = [];
-  const seen = new Set<PrefixKey>();
-  for await (const r of readMrt(RIB)) {
-    if (r.kind !== 'rib' || r.safi !== 1 || r.entries.length === 0 || seen.has(r.prefix)) continue;
-    const hop = nextHopOf(r.entries[0].attributes);
-    if (hop) {
-      seen.add(r.prefix);
-      rows.push([r.prefix, hop]);
-    }
-  }
+  const rows: Row[] = await ipv4Rows();
   const rs = routes(rows);
 
   // Main thread: the FIB through the writer (digest + trie write per route).

@@ -21,19 +21,17 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMrt } from '../../lib/mrt/reader.js';
-import { formatIpv4, formatIpv6 } from '../../lib/wire/address.js';
 import type { PrefixKey } from '../../lib/wire/prefix.js';
 import { Fib, KernelFibBackend, diffFibs, makeFibEntry, type FibEntry } from '../../lib/fib/index.js';
 import { writeBarChart } from '../chart.js';
+import { JINX_RIB, nextHopOf } from './jinx-table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
-const data = process.env.BTRD_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
 const outDir = join(repo, 'bench', 'results');
 /** FIB_BENCH_KERNEL=0: skip the kernel backend part (root, minutes); results go to fib-memory.*. */
 const WITH_KERNEL = process.env.FIB_BENCH_KERNEL !== '0';
 const OUT_NAME = WITH_KERNEL ? 'fib' : 'fib-memory';
-const RIB = join(data, 'mrt/rib/routeviews.route-views.jinx.ribs.1401487200.gz');
 
 const gc = (globalThis as { gc?: () => void }).gc;
 function heap(): number {
@@ -45,26 +43,10 @@ function heap(): number {
 }
 const MB = (b: number): number => Math.round((b / 1048576) * 10) / 10;
 
-/** NEXT_HOP (type 3) or MRT-abbreviated MP_REACH_NLRI (type 14) of a RIB entry's attributes. */
-function nextHopOf(a: Uint8Array): string | null {
-  let p = 0;
-  while (p + 3 <= a.length) {
-    const flags = a[p];
-    const type = a[p + 1];
-    const ext = (flags & 0x10) !== 0;
-    const len = ext ? (a[p + 2] << 8) | a[p + 3] : a[p + 2];
-    const v = p + (ext ? 4 : 3);
-    if (type === 3 && len === 4) return formatIpv4(((a[v] << 24) | (a[v + 1] << 16) | (a[v + 2] << 8) | a[v + 3]) >>> 0);
-    if (type === 14 && len >= 17 && a[v] >= 16) return formatIpv6(a.subarray(v + 1, v + 17));
-    p = v + len;
-  }
-  return null;
-}
-
 async function loadTable(): Promise<FibEntry[]> {
   const out: FibEntry[] = [];
   let id = 0;
-  for await (const r of readMrt(RIB)) {
+  for await (const r of readMrt(JINX_RIB)) {
     if (r.kind !== 'rib' || r.safi !== 1 || r.entries.length === 0) continue;
     const hop = nextHopOf(r.entries[0].attributes);
     if (hop) out.push(makeFibEntry(r.prefix, [hop], ++id));

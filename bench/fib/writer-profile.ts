@@ -9,39 +9,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
-import { readMrt } from '../../lib/mrt/reader.js';
-import { formatIpv4 } from '../../lib/wire/address.js';
 import type { PrefixKey } from '../../lib/wire/prefix.js';
 import type { Route } from '../../lib/rib/types.js';
 import type { PathAttributes } from '../../lib/wire/types.js';
 import { FibWriter } from '../../lib/fib/writer.js';
+import { ipv4Rows } from './jinx-table.js';
 
-const data = process.env.BTRD_SHARED_DATA ?? '/work/shared/data';
-const RIB = join(data, 'mrt/rib/routeviews.route-views.jinx.ribs.1401487200.gz');
-
-function nextHopOf(a: Uint8Array): string | null {
-  let p = 0;
-  while (p + 3 <= a.length) {
-    const ext = (a[p] & 0x10) !== 0;
-    const len = ext ? (a[p + 2] << 8) | a[p + 3] : a[p + 2];
-    const v = p + (ext ? 4 : 3);
-    if (a[p + 1] === 3 && len === 4) return formatIpv4(((a[v] << 24) | (a[v + 1] << 16) | (a[v + 2] << 8) | a[v + 3]) >>> 0);
-    p = v + len;
-  }
-  return null;
-}
-
-const rows: [PrefixKey, string][] = [];
-const seen = new Set<PrefixKey>();
-for await (const r of readMrt(RIB)) {
-  if (r.kind !== 'rib' || r.safi !== 1 || r.entries.length === 0 || seen.has(r.prefix)) continue;
-  const hop = nextHopOf(r.entries[0].attributes);
-  if (hop) {
-    seen.add(r.prefix);
-    rows.push([r.prefix, hop]);
-  }
-}
+const rows = await ipv4Rows();
 const attrs: PathAttributes[] = [];
 const mk = (hopOf: (i: number, hop: string) => string): { prefix: PrefixKey; best: Route | null }[] =>
   rows.map(([prefix, hop], i) => {

@@ -132,10 +132,7 @@ peers:
     while (nf().prefixesReceived < prefixes && performance.now() - t1 < 60000) await sleep(50);
     const processedMs = Math.round(performance.now() - t1);
     // W's copy: wait until it has received nothing new for 1 s (frames counted, not decoded: same thread).
-    for (let n = -1; performance.now() - t1 < 60000 && w.frames.length !== n; ) {
-      n = w.frames.length;
-      await sleep(1000);
-    }
+    await w.waitQuiet(t1);
     const end = performance.now();
     clearInterval(sampler);
     const s = nf().input!;

@@ -143,10 +143,7 @@ peers:
     const processedMs = Math.round(performance.now() - t0);
     // W's copy of the table: exports leave after each round. Wait until W has received nothing new for 1 s
     // (counting frames only: decoding W's table here would block the thread btrd runs on).
-    for (let n = -1; performance.now() - t0 < 60000 && w.frames.length !== n; ) {
-      n = w.frames.length;
-      await sleep(1000);
-    }
+    await w.waitQuiet(t0);
     const end = performance.now();
     clearInterval(sampler);
     loop.disable();

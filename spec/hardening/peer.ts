@@ -208,6 +208,14 @@ export class TestPeer {
     if (!this.established) throw new Error(`${this.opts.localAddress}: closed before Established (notification ${this.notification ? `${this.notification.code}/${this.notification.subcode}` : 'none'}, error ${this.error?.message ?? 'none'})`);
   }
 
+  /** Wait until nothing new has arrived for `stepMs` (frames counted, not decoded), or until `since` + `limitMs`. */
+  async waitQuiet(since: number, limitMs = 60000, stepMs = 1000): Promise<void> {
+    for (let n = -1; performance.now() - since < limitMs && this.frames.length !== n; ) {
+      n = this.frames.length;
+      await new Promise((r) => setTimeout(r, stepMs));
+    }
+  }
+
   waitClosed(ms = 10000): Promise<void> {
     return this.until('the connection to close', () => this.closed, ms);
   }
