@@ -118,18 +118,6 @@ export class ReportedRib {
     return row < 0 ? null : this.bests[row];
   }
 
-  /** Loc-RIB digest of a prefix (0 = no best). */
-  locDigest(p: PrefixKey): number {
-    const row = this.rowOf.get(p);
-    return row < 0 ? 0 : this.loc[row];
-  }
-
-  /** Export XOR of a prefix (0 = exported nowhere). */
-  expDigest(p: PrefixKey): number {
-    const row = this.rowOf.get(p);
-    return row < 0 ? 0 : this.exp[row];
-  }
-
   setLoc(row: number, best: Route | null, digest: number): void {
     if ((this.bests[row] === null) !== (best === null)) this.bestCount += best === null ? -1 : 1;
     this.bests[row] = best;

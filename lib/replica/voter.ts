@@ -140,12 +140,6 @@ export class RoundVote {
     return this.at[r][s];
   }
 
-  /** A decided prefix's decision (tests, API). */
-  decided(p: PrefixKey): PrefixDecision | undefined {
-    const s = this.slotOf.get(p);
-    return s < 0 ? undefined : this.decisions[s];
-  }
-
   /** Index every arrived result not indexed yet (its prefixes and its start divergences get slots). */
   index(): void {
     for (const [r, v] of this.arrived) {
@@ -227,11 +221,6 @@ export class Voter {
     this.divergent = coverage.map(() => new Map());
     this.disagreementsPerReplica = coverage.map(() => 0);
     this.fullCoverage = coverage.every((c) => c.all);
-  }
-
-  /** The voted outcome of a prefix (0 = nothing). */
-  votedValue(p: PrefixKey): number {
-    return this.voted.get(p) ?? 0;
   }
 
   valueOf(rv: RoundVote, replica: number, p: PrefixKey): number {
