@@ -328,12 +328,24 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   }
   // Reported bests of the prefixes the engine changed (tie-break rescan, test faults).
   const touched = rib.touched;
+  // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
+  // does not include the prefix) is computed once per run of equal routes.
+  let memo: Route | null = null;
+  let memoD = 0;
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
     if (!rib.hasOffer(row)) continue;
     const p = rib.keyOf(row);
     const best = reportedBest(s, p, rib.offered(row), counters);
-    const d = best === null ? 0 : digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
+    let d = 0;
+    if (best !== null) {
+      if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
+      else {
+        d = digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
+        memo = best;
+        memoD = d;
+      }
+    }
     if (d === rib.locOf(row)) continue;
     rib.setLoc(row, best, d);
     if (s.ribTree !== null) {
@@ -393,19 +405,32 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     }
     return i;
   };
+  let lastAttrs: PathAttributes | null = null;
+  let lastAd = 0;
+  let lastNh = '';
+  let lastNhI = -1;
   for (let i = 0; i < n; i++) {
     const row = i < n4 ? rows4[i] : rows6[i - n4];
     if (rib.locOf(row) === rib.startLoc(row)) continue;
     locChanged[i] = 1;
-    const best = rib.bestOf(row);
-    if (best === null) continue;
-    const ad = digestAttributes(best.attributes);
-    recent.set(ad, best.attributes);
-    bestPeer[i] = best.peerId;
-    bestPathId[i] = best.pathId;
-    bestAttrs[i] = ad;
-    bestNextHop[i] = str(best.nextHop);
-    if (best.nextHopLinkLocal !== undefined) bestLinkLocal[i] = str(best.nextHopLinkLocal);
+    if (!rib.hasBest(row)) continue;
+    const attrs = rib.bestAttrsOf(row)!;
+    if (attrs !== lastAttrs) {
+      lastAttrs = attrs;
+      lastAd = digestAttributes(attrs);
+      recent.set(lastAd, attrs);
+    }
+    const nh = rib.bestNextHopOf(row);
+    if (nh !== lastNh || lastNhI < 0) {
+      lastNh = nh;
+      lastNhI = str(nh);
+    }
+    bestPeer[i] = rib.bestPeerOf(row);
+    bestPathId[i] = rib.bestPathIdOf(row);
+    bestAttrs[i] = lastAd;
+    bestNextHop[i] = lastNhI;
+    const ll = rib.bestLinkLocalOf(row);
+    if (ll !== undefined) bestLinkLocal[i] = str(ll);
   }
   // Export changes relative to round start, of prefixes whose outcome changed.
   const expI: number[] = [];

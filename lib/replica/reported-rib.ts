@@ -23,7 +23,15 @@ export class ReportedRib {
   private keys: PrefixKey[] = [];
   private loc = new Float64Array(1024);
   private exp = new Float64Array(1024);
-  private bests: (Route | null)[] = [];
+  /**
+   * The reported best per row, as columns rather than a Route object per prefix (a million retained
+   * objects per replica were a large part of each replica's GC): peer -1 = no best.
+   */
+  private bestPeer = new Int32Array(1024).fill(-1);
+  private bestPathId = new Float64Array(1024);
+  private bestAttrs: (PathAttributes | null)[] = [];
+  private bestNextHop: string[] = [];
+  private bestLinkLocal: (string | undefined)[] = [];
   private readonly freeRows: number[] = [];
   private rows = 0;
   /** Round-local: stamp[row] === epoch when the row was touched this round; its values at round start. */
@@ -58,7 +66,7 @@ export class ReportedRib {
       this.keys[row] = p;
       this.loc[row] = 0;
       this.exp[row] = 0;
-      this.bests[row] = null;
+      this.clearBest(row);
     }
     if (this.stamp[row] !== this.epoch) {
       this.stamp[row] = this.epoch;
@@ -108,20 +116,64 @@ export class ReportedRib {
     return this.exp0[row];
   }
 
+  /** The reported best of a row as a new Route (restate, API, tree), or null. */
   bestOf(row: number): Route | null {
-    return this.bests[row];
+    const peerId = this.bestPeer[row];
+    if (peerId < 0) return null;
+    const r: Route = { peerId, prefix: this.keys[row], pathId: this.bestPathId[row], attributes: this.bestAttrs[row]!, nextHop: this.bestNextHop[row] };
+    const ll = this.bestLinkLocal[row];
+    if (ll !== undefined) r.nextHopLinkLocal = ll;
+    return r;
+  }
+
+  hasBest(row: number): boolean {
+    return this.bestPeer[row] >= 0;
+  }
+
+  bestPeerOf(row: number): number {
+    return this.bestPeer[row];
+  }
+
+  bestPathIdOf(row: number): number {
+    return this.bestPathId[row];
+  }
+
+  bestAttrsOf(row: number): PathAttributes | null {
+    return this.bestAttrs[row];
+  }
+
+  bestNextHopOf(row: number): string {
+    return this.bestNextHop[row];
+  }
+
+  bestLinkLocalOf(row: number): string | undefined {
+    return this.bestLinkLocal[row];
   }
 
   /** The reported best of a prefix (API, restate), or null. */
   best(p: PrefixKey): Route | null {
     const row = this.rowOf.get(p);
-    return row < 0 ? null : this.bests[row];
+    return row < 0 ? null : this.bestOf(row);
   }
 
   setLoc(row: number, best: Route | null, digest: number): void {
-    if ((this.bests[row] === null) !== (best === null)) this.bestCount += best === null ? -1 : 1;
-    this.bests[row] = best;
+    if ((this.bestPeer[row] < 0) !== (best === null)) this.bestCount += best === null ? -1 : 1;
+    if (best === null) this.clearBest(row);
+    else {
+      this.bestPeer[row] = best.peerId;
+      this.bestPathId[row] = best.pathId;
+      this.bestAttrs[row] = best.attributes;
+      this.bestNextHop[row] = best.nextHop;
+      this.bestLinkLocal[row] = best.nextHopLinkLocal;
+    }
     this.loc[row] = digest;
+  }
+
+  private clearBest(row: number): void {
+    this.bestPeer[row] = -1;
+    this.bestAttrs[row] = null;
+    this.bestNextHop[row] = '';
+    this.bestLinkLocal[row] = undefined;
   }
 
   /** Sets peer's export of the row's prefix (null = withdrawn); returns the previous attributes' digest (0 = none). */
@@ -157,8 +209,8 @@ export class ReportedRib {
   /** Calls f for every prefix with a reported best, with its Loc-RIB digest. */
   forEachBest(f: (p: PrefixKey, best: Route, digest: number) => void): void {
     this.rowOf.forEach((row, p) => {
-      const b = this.bests[row];
-      if (b !== null && b !== undefined) f(p, b, this.loc[row]);
+      const b = this.bestOf(row);
+      if (b !== null) f(p, b, this.loc[row]);
     });
   }
 
@@ -179,7 +231,7 @@ export class ReportedRib {
       this.offers[row] = null;
       if (this.loc[row] !== 0 || this.exp[row] !== 0) continue;
       this.rowOf.delete(this.keys[row]);
-      this.bests[row] = null;
+      this.clearBest(row);
       this.freeRows.push(row);
     }
   }
@@ -193,6 +245,10 @@ export class ReportedRib {
     this.stamp = grown(this.stamp, n);
     this.offerStamp = grown(this.offerStamp, n);
     this.scratch = grown(this.scratch, n);
+    this.bestPathId = grown(this.bestPathId, n);
+    const peers = new Int32Array(n).fill(-1);
+    peers.set(this.bestPeer);
+    this.bestPeer = peers;
   }
 }
 
