@@ -25,6 +25,7 @@ import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-
 import type { ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
+import { RibDelta } from './rib/delta.js';
 import { PackError, packUpdates } from './export/packer.js';
 import { formatNotification } from './wire/notification.js';
 import { CeaseSubcode, ErrorCode } from './wire/iana.js';
@@ -748,6 +749,9 @@ export class Speaker implements ApiProvider {
   /** Queue a delta's per-peer changes; they leave at the end of this turn or at the peer's MRAI. */
   private dispatch(delta: EngineDelta): void {
     this.fibWriter?.applyLocRib(delta.locRib);
+    // The engine's delta builds its per-peer Map only when something was exported (a table from a peer
+    // nobody is exported to would allocate one per UPDATE).
+    if (delta instanceof RibDelta && !delta.hasOut) return;
     for (const [peerId, out] of delta.out) {
       const rt = this.byId(peerId);
       if (!rt || !rt.established) continue;

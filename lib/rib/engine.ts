@@ -27,6 +27,7 @@ import { EngineError } from './errors.js';
 import { ImportPipeline, type ImportContext } from './import.js';
 import { LocRibTable, sameBest } from './loc-rib.js';
 import { PrefixMap } from './prefix-map.js';
+import { RibDelta } from './delta.js';
 import { RibPath, RibRoute, addressKey } from './route.js';
 import type { Imported } from './import.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from './types.js';
@@ -60,10 +61,11 @@ interface PeerState {
   readonly adjInAddPath: Map<string, AddPathEntry>;
   /**
    * Interned paths of this peer: keyed by the import result (accepted) or the received attribute set
-   * (rejected), then by next hop / link-local / path id. The last one is remembered: the NLRI of one
-   * UPDATE share it.
+   * (rejected), then by next hop / link-local / path id (`hopKey`) — the path itself while there is one
+   * hop key (the usual case: no Map per attribute set), a Map once there are several. The last one is
+   * remembered: the NLRI of one UPDATE share it.
    */
-  paths: WeakMap<object, Map<string, RibPath>>;
+  paths: WeakMap<object, RibPath | Map<string, RibPath>>;
   lastPath: RibPath | null;
   readonly adjOut: PrefixMap<PathAttributes>;
   accepted: number;
@@ -84,9 +86,13 @@ export class RoutingEngine {
   private readonly importCtx: ImportContext;
   private readonly exportCtx: ExportContext;
   private epoch = 0;
-  /** Rows marked in the current batch, and each one's best path before the batch. */
-  private readonly touched: number[] = [];
-  private readonly touchedPrev: (RibPath | null)[] = [];
+  /**
+   * Rows marked in the current batch (the first `touchedCount`), and each one's best path id before the
+   * batch (-1: none) — ids stay valid until sweep(). Typed arrays: nothing for the GC per touched row.
+   */
+  private touched = new Int32Array(1024);
+  private touchedPrev = new Int32Array(1024);
+  private touchedCount = 0;
   private readonly scratch: RibPath[] = [];
   private readonly exportRoute: ExportRoute = { peerId: 0, prefix: 0, pathId: 0, attributes: {} as PathAttributes, nextHop: '', nextHopLinkLocal: undefined };
   private bestCount = 0;
@@ -118,7 +124,7 @@ export class RoutingEngine {
     };
     this.peers.set(peer.id, st);
     this.peerList = [...this.peers.values()].sort((a, b) => a.config.id - b.config.id);
-    const delta: EngineDelta = { locRib: [], out: new Map() };
+    const delta = new RibDelta();
     this.refreshAdjOut(st, delta);
     return delta;
   }
@@ -322,18 +328,26 @@ export class RoutingEngine {
 
   private begin(): void {
     this.epoch++;
-    this.touched.length = 0;
-    this.touchedPrev.length = 0;
+    this.touchedCount = 0;
   }
 
   private mark(r: number): void {
     const loc = this.loc;
     if (loc.epoch[r] === this.epoch) return;
     loc.epoch[r] = this.epoch;
-    const b = loc.best[r];
-    this.touchedPrev.push(b < 0 ? null : this.pathById[b]);
+    let n = this.touchedCount;
+    if (n === this.touched.length) {
+      const t = new Int32Array(n * 2);
+      t.set(this.touched);
+      this.touched = t;
+      const p = new Int32Array(n * 2);
+      p.set(this.touchedPrev);
+      this.touchedPrev = p;
+    }
+    this.touched[n] = r;
+    this.touchedPrev[n] = loc.best[r];
+    this.touchedCount = ++n;
     loc.dirty[r] = 0;
-    this.touched.push(r);
   }
 
   /** A path enters or leaves row `r`: the best may change unless the current best beats it before MED. */
@@ -351,10 +365,9 @@ export class RoutingEngine {
     const key: object = imp ?? received;
     const last = st.lastPath;
     if (last !== null && last.internKey === key && last.nextHop === nh && last.nextHopLinkLocal === ll && last.pathId === pathId && last.id >= 0) return last;
-    let byHop = st.paths.get(key);
-    if (byHop === undefined) st.paths.set(key, (byHop = new Map()));
+    const known = st.paths.get(key);
     const hopKey = pathId === 0 && ll === undefined ? nh : `${nh}|${ll ?? ''}|${pathId}`;
-    let p = byHop.get(hopKey);
+    let p = known === undefined ? undefined : known instanceof RibPath ? (known.hopKey === hopKey ? known : undefined) : known.get(hopKey);
     if (p === undefined) {
       p = imp === null
         ? RibPath.rejected(st.config.id, pathId, received, nh, ll, st.rank)
@@ -362,7 +375,9 @@ export class RoutingEngine {
       p.internKey = key;
       p.hopKey = hopKey;
       p.id = this.newPathId(p);
-      byHop.set(hopKey, p);
+      if (known === undefined) st.paths.set(key, p);
+      else if (known instanceof RibPath) st.paths.set(key, new Map([[known.hopKey, known], [hopKey, p]]));
+      else known.set(hopKey, p);
     }
     st.lastPath = p;
     return p;
@@ -397,8 +412,9 @@ export class RoutingEngine {
       if (this.pathRefs[id] !== 0 || p === null) continue;
       const st = this.peers.get(p.peerId);
       if (st !== undefined) {
-        const byHop = st.paths.get(p.internKey!);
-        if (byHop?.get(p.hopKey) === p) byHop.delete(p.hopKey);
+        const known = st.paths.get(p.internKey!);
+        if (known === p) st.paths.delete(p.internKey!);
+        else if (known instanceof Map && known.get(p.hopKey) === p) known.delete(p.hopKey);
         if (st.lastPath === p) st.lastPath = null;
       }
       p.id = -1;
@@ -478,12 +494,14 @@ export class RoutingEngine {
   // ── decision and export ─────────────────────────────────────────────────────────────────────────────
 
   /** Re-decide every touched prefix once; export those whose best changed; free unreferenced paths. */
-  private finish(): EngineDelta {
-    const delta: EngineDelta = { locRib: [], out: new Map() };
+  private finish(): RibDelta {
+    const delta = new RibDelta();
     const touched = this.touched;
+    const touchedPrev = this.touchedPrev;
+    const n = this.touchedCount;
     const loc = this.loc;
     const byId = this.pathById;
-    for (let i = 0; i < touched.length; i++) {
+    for (let i = 0; i < n; i++) {
       const r = touched[i];
       const first = loc.firstCandidate(r);
       if (loc.dirty[r] === 0) {
@@ -499,20 +517,19 @@ export class RoutingEngine {
         const only = byId[first]!;
         best = only.nh.reachable ? only : null; // what selectBestPath answers for one candidate
       } else best = selectBestPath(loc.candidates(r, byId, this.scratch)).best;
-      const prev = this.touchedPrev[i];
+      const prevId = touchedPrev[i];
+      const prev = prevId < 0 ? null : byId[prevId]!; // ids read in this batch are not reused before sweep()
       loc.best[r] = best === null ? -1 : best.id;
       if (best !== null && prev === null) this.bestCount++;
       else if (best === null && prev !== null) this.bestCount--;
       if (!sameBest(best, prev)) {
         const prefix = loc.prefixOf(r);
-        // A plain Route (6 fields), not a RibRoute view: one per change, garbage once consumed.
-        delta.locRib.push({ prefix, best: best === null ? null : { peerId: best.peerId, prefix, pathId: best.pathId, attributes: best.attributes, nextHop: best.nextHop, nextHopLinkLocal: best.nextHopLinkLocal } });
+        delta.change(prefix, best);
         this.exportPrefix(prefix, best, delta);
       }
       if (loc.unused(r)) loc.release(r);
     }
-    touched.length = 0;
-    this.touchedPrev.length = 0;
+    this.touchedCount = 0;
     this.scratch.length = 0;
     this.sweep();
     return delta;

@@ -29,10 +29,10 @@ export interface ImportContext {
 interface CacheEntry {
   /** Loop detected: rejected whatever the policy says. */
   readonly loop: boolean;
-  /** The deciding term when the policy does not depend on the prefix (else unused). */
-  term: number | undefined;
-  /** Result per deciding term (index term + 1; null = rejected). */
-  readonly byTerm: (Imported | null | undefined)[];
+  /** The result when the policy does not depend on the prefix (null = rejected; undefined = not yet known). */
+  result: Imported | null | undefined;
+  /** Prefix-dependent policy: result per deciding term (index term + 1), created on first use. */
+  byTerm: (Imported | null | undefined)[] | null;
 }
 
 /** Why a received path is not a candidate (for logs and tests). */
@@ -65,17 +65,20 @@ export class ImportPipeline {
   run(prefix: PrefixKey, a: PathAttributes): Imported | null {
     let e = a === this.lastAttrs ? this.lastEntry! : this.cache.get(a);
     if (e === undefined) {
-      e = { loop: this.loopVerdict(a) !== 'accepted', term: undefined, byTerm: [] };
+      e = { loop: this.loopVerdict(a) !== 'accepted', result: undefined, byTerm: null };
       this.cache.set(a, e);
     }
     this.lastAttrs = a;
     this.lastEntry = e;
     if (e.loop) return null;
-    let term: number;
-    if (this.policy.prefixDependent) term = evaluatePolicy(this.policy, prefix, a);
-    else term = e.term ??= evaluatePolicy(this.policy, prefix, a);
-    let r = e.byTerm[term + 1];
-    if (r === undefined) r = e.byTerm[term + 1] = this.build(a, term);
+    if (!this.policy.prefixDependent) {
+      if (e.result === undefined) e.result = this.build(a, evaluatePolicy(this.policy, prefix, a));
+      return e.result;
+    }
+    const term = evaluatePolicy(this.policy, prefix, a);
+    const byTerm = (e.byTerm ??= []);
+    let r = byTerm[term + 1];
+    if (r === undefined) r = byTerm[term + 1] = this.build(a, term);
     return r;
   }
 

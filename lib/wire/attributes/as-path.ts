@@ -30,7 +30,8 @@ export function decodeAsPath(v: Uint8Array, asnSize: 2 | 4): AsPathSegment[] {
     }
     segments.push({ type: type as AsPathSegmentType, asns });
   }
-  return segments;
+  // Exact-size copy: a pushed-to array keeps room for 16 elements, and decoded paths live as long as their routes.
+  return segments.length === 1 ? [segments[0]] : segments.slice();
 }
 
 export function encodeAsPath(segments: readonly AsPathSegment[], asnSize: 2 | 4, w: ByteWriter): void {
