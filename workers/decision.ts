@@ -353,11 +353,11 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
       else s.ribTree.set(p, best!, d);
     }
   }
-  // Prefixes whose outcome changed: IPv4 first, then IPv6 (the result's index order).
-  const rows4: number[] = [];
-  const rows6: number[] = [];
-  const outcomes4: number[] = [];
-  const outcomes6: number[] = [];
+  // Prefixes whose outcome changed: IPv4 first, then IPv6, each sorted by key (the result's index order).
+  // Sorted, every agreeing replica lists the same prefixes in the same order whatever its order seed, and
+  // the voter maps their results onto each other without hashing a prefix (voter.ts RoundVote.index).
+  const keys4: number[] = [];
+  const keys6: string[] = [];
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
     rib.scratch[row] = -1;
@@ -366,29 +366,21 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     if (before === after) continue;
     const p = rib.keyOf(row);
     s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
-    if (typeof p === 'number') {
-      rows4.push(row);
-      outcomes4.push(after);
-    } else {
-      rows6.push(row);
-      outcomes6.push(after);
-    }
+    if (typeof p === 'number') keys4.push(p);
+    else keys6.push(p);
   }
-  const n4 = rows4.length;
-  const n = n4 + rows6.length;
-  const prefixes4 = new Float64Array(n4);
-  const keys6: string[] = [];
-  for (let i = 0; i < n4; i++) {
-    rib.scratch[rows4[i]] = i;
-    prefixes4[i] = rib.keyOf(rows4[i]) as number;
-  }
-  for (let i = 0; i < rows6.length; i++) {
-    rib.scratch[rows6[i]] = n4 + i;
-    keys6.push(rib.keyOf(rows6[i]) as string);
-  }
+  const prefixes4 = Float64Array.from(keys4).sort();
+  keys6.sort();
+  const n4 = prefixes4.length;
+  const n = n4 + keys6.length;
+  const rowAt = new Int32Array(n);
   const outcome = new Float64Array(n);
-  outcome.set(outcomes4, 0);
-  outcome.set(outcomes6, n4);
+  for (let i = 0; i < n; i++) {
+    const row = rib.find(i < n4 ? prefixes4[i] : keys6[i - n4]);
+    rowAt[i] = row;
+    rib.scratch[row] = i;
+    outcome[i] = digestOutcome(rib.locOf(row), rib.expOf(row));
+  }
   const locChanged = new Uint8Array(n);
   const bestPeer = new Int32Array(n).fill(-1);
   const bestPathId = new Float64Array(n);
@@ -410,7 +402,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   let lastNh = '';
   let lastNhI = -1;
   for (let i = 0; i < n; i++) {
-    const row = i < n4 ? rows4[i] : rows6[i - n4];
+    const row = rowAt[i];
     if (rib.locOf(row) === rib.startLoc(row)) continue;
     locChanged[i] = 1;
     if (!rib.hasBest(row)) continue;

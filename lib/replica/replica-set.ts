@@ -1184,9 +1184,10 @@ export class ReplicaSet {
     for (const d of corrections) push(restate, d.from, d.prefix);
     // Attribute sets named by digest, fetched once per set from a winning replica.
     const need = new Map<number, Set<number>>();
+    let lastWanted = 0; // consecutive prefixes mostly share an attribute set
     for (const d of relative) {
       const r = d.view!.result;
-      if (r.locChanged[d.index] && r.bestPeer[d.index] >= 0) this.want(need, d.from, r.bestAttrs[d.index]);
+      if (r.locChanged[d.index] && r.bestPeer[d.index] >= 0 && r.bestAttrs[d.index] !== lastWanted) this.want(need, d.from, (lastWanted = r.bestAttrs[d.index]));
       for (const j of d.view!.exportsOf(d.index)) if (r.expAttrs[j] !== 0) this.want(need, d.from, r.expAttrs[j]);
     }
     await Promise.all([...need].map(async ([replica, set]) => {
@@ -1194,20 +1195,30 @@ export class ReplicaSet {
       const got = (await this.replicas[replica].pool.run({ kind: 'fetch-attrs', digests: new Float64Array(digests) })) as FetchAttrsResult;
       for (let i = 0; i < digests.length; i++) if (got[i] !== null) this.attrCache.set(digests[i], got[i]!);
     }));
+    const cache = this.attrCache;
+    let lastD = 0;
+    let lastA: PathAttributes | undefined;
     for (const d of relative) {
       const v = d.view!;
       const r = v.result;
       const i = d.index;
-      const attrsOk = (x: number): boolean => x === 0 || this.attrCache.has(x);
       const exps = v.exportsOf(i);
-      if ((r.locChanged[i] && r.bestPeer[i] >= 0 && !attrsOk(r.bestAttrs[i])) || [...exps].some((j) => !attrsOk(r.expAttrs[j]))) {
+      let missing = false;
+      if (r.locChanged[i] && r.bestPeer[i] >= 0 && r.bestAttrs[i] !== lastD) {
+        lastD = r.bestAttrs[i];
+        lastA = cache.get(lastD);
+        missing = lastA === undefined;
+      }
+      for (let k = 0; k < exps.length && !missing; k++) if (r.expAttrs[exps[k]] !== 0 && !cache.has(r.expAttrs[exps[k]])) missing = true;
+      if (missing) {
+        lastD = 0;
         push(restate, d.from, d.prefix); // evicted in the replica: take its full state instead
         continue;
       }
       if (r.locChanged[i]) {
         let best: Route | null = null;
         if (r.bestPeer[i] >= 0) {
-          best = { peerId: r.bestPeer[i], prefix: d.prefix, pathId: r.bestPathId[i], attributes: this.attrCache.get(r.bestAttrs[i])!, nextHop: r.strings[r.bestNextHop[i]] };
+          best = { peerId: r.bestPeer[i], prefix: d.prefix, pathId: r.bestPathId[i], attributes: lastA!, nextHop: r.strings[r.bestNextHop[i]] };
           if (r.bestLinkLocal[i] >= 0) best.nextHopLinkLocal = r.strings[r.bestLinkLocal[i]];
         }
         delta.locRib.push({ prefix: d.prefix, best });

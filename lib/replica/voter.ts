@@ -26,7 +26,7 @@
  * were ~60 % of the main thread's CPU on a table load with 3 replicas.
  */
 import type { PrefixKey } from '../wire/prefix.js';
-import { PrefixIndex, PrefixMap } from '../rib/prefix-map.js';
+import { PrefixIndex } from '../rib/prefix-map.js';
 import type { RoundResult } from './protocol.js';
 import { ribTerm, xor53 } from './digest.js';
 import type { PrefixCoverage } from './knobs.js';
@@ -55,6 +55,8 @@ export interface PrefixDecision {
   readonly index: number;
 }
 
+const NO_EXPORTS = new Uint32Array(0);
+
 /** A replica's round result with lookup helpers (built lazily). */
 export class ResultView {
   private expStart: Uint32Array | null = null;
@@ -73,6 +75,7 @@ export class ResultView {
 
   /** Export entries (indices into expPrefix/expPeer/expAttrs) of prefix index i. */
   exportsOf(i: number): Uint32Array {
+    if (this.result.expPrefix.length === 0) return NO_EXPORTS;
     if (this.expStart === null) {
       const r = this.result;
       const start = new Uint32Array(this.size + 1);
@@ -102,10 +105,17 @@ export class RoundVote {
    */
   readonly members: ReadonlySet<number>;
 
-  /** Round slots: prefix → slot; slot → prefix; per replica slot → index in its result (-1: not reported). */
-  private readonly slotOf = new PrefixIndex(1024);
+  /**
+   * Round slots: slot → prefix; per replica slot → index in its result (-1: not reported), or null when the
+   * replica's result lists exactly the first slots in slot order (index = slot). Replicas sort their result
+   * by prefix, so agreeing replicas' results are mapped onto each other by comparing the key arrays, with no
+   * prefix hashed; the prefix → slot index is only built when some result differs (or a lookup needs it).
+   */
+  private slotOf: PrefixIndex | null = null;
   readonly keys: PrefixKey[] = [];
-  private at: Int32Array[];
+  private at: (Int32Array | null)[];
+  /** Per replica: the size of its result when `at` is null (slots at or above it are not reported). */
+  private readonly identitySize: number[];
   /** Per slot: the decision, once made. */
   readonly decisions: (PrefixDecision | undefined)[] = [];
   /** Replicas whose results (and start divergences) have been indexed into the slots. */
@@ -114,7 +124,8 @@ export class RoundVote {
   constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter, members?: ReadonlySet<number>) {
     this.divergentAtStart = voter.divergent.map((m) => new Map(m));
     this.members = members ?? expected;
-    this.at = voter.divergent.map(() => new Int32Array(1024).fill(-1));
+    this.at = voter.divergent.map(() => new Int32Array(0));
+    this.identitySize = voter.divergent.map(() => 0);
   }
 
   get settled(): boolean {
@@ -132,12 +143,19 @@ export class RoundVote {
 
   /** The slot of a prefix, or -1. */
   slot(p: PrefixKey): number {
-    return this.slotOf.get(p);
+    return this.index0().get(p);
   }
 
   /** Index of slot s in replica r's result, or -1. */
   indexIn(r: number, s: number): number {
-    return this.at[r][s];
+    const a = this.at[r];
+    if (a === null) return s < this.identitySize[r] ? s : -1;
+    return s < a.length ? a[s] : -1;
+  }
+
+  /** Replica r's result lists exactly slots 0..size-1 in order (its outcome array is indexed by slot). */
+  identity(r: number): boolean {
+    return this.at[r] === null;
   }
 
   /** Index every arrived result not indexed yet (its prefixes and its start divergences get slots). */
@@ -145,12 +163,50 @@ export class RoundVote {
     for (const [r, v] of this.arrived) {
       if (this.indexed.has(r)) continue;
       this.indexed.add(r);
-      for (let i = 0; i < v.size; i++) {
-        const s = this.slotFor(v.prefixAt(i)); // before reading this.at: slotFor may grow it
-        this.at[r][s] = i;
+      if (this.slotOf === null && this.keys.length === 0) {
+        // The first result: its prefixes become the slots, in its order.
+        const p4 = v.result.prefixes4;
+        for (let i = 0; i < p4.length; i++) this.keys.push(p4[i]);
+        for (const p of v.result.prefixes6) this.keys.push(p);
+        this.at[r] = null;
+        this.identitySize[r] = v.size;
+      } else if (this.slotOf === null && this.sameAsSlots(v)) {
+        this.at[r] = null;
+        this.identitySize[r] = v.size;
+      } else {
+        const idx = this.index0();
+        const a = new Int32Array(Math.max(this.keys.length + v.size, 16)).fill(-1);
+        for (let i = 0; i < v.size; i++) {
+          const s = this.slotFor(idx, v.prefixAt(i));
+          a[s] = i;
+        }
+        this.at[r] = a;
       }
-      for (const p of this.divergentAtStart[r].keys()) this.slotFor(p);
+      if (this.divergentAtStart[r].size > 0) {
+        const idx = this.index0();
+        for (const p of this.divergentAtStart[r].keys()) this.slotFor(idx, p);
+      }
     }
+  }
+
+  /** Does the result list exactly the current slots' prefixes (a prefix of them, in order)? */
+  private sameAsSlots(v: ResultView): boolean {
+    const r = v.result;
+    const n4 = r.prefixes4.length;
+    if (v.size > this.keys.length) return false;
+    for (let i = 0; i < n4; i++) if (this.keys[i] !== r.prefixes4[i]) return false;
+    for (let i = 0; i < r.prefixes6.length; i++) if (this.keys[n4 + i] !== r.prefixes6[i]) return false;
+    return v.size === this.keys.length;
+  }
+
+  /** The prefix → slot index, built on first use from the slots so far. */
+  private index0(): PrefixIndex {
+    if (this.slotOf === null) {
+      const idx = new PrefixIndex(Math.max(1024, this.keys.length * 2));
+      for (let s = 0; s < this.keys.length; s++) idx.set(this.keys[s], s);
+      this.slotOf = idx;
+    }
+    return this.slotOf;
   }
 
   /** Arrived replicas not (yet) faulty. */
@@ -164,24 +220,19 @@ export class RoundVote {
   relevant(s: number, answered: readonly number[]): boolean {
     for (let j = 0; j < answered.length; j++) {
       const r = answered[j];
-      if (this.at[r][s] >= 0) return true;
+      if (this.indexIn(r, s) >= 0) return true;
       const d = this.divergentAtStart[r];
       if (d.size > 0 && d.has(this.keys[s])) return true;
     }
     return false;
   }
 
-  private slotFor(p: PrefixKey): number {
-    let s = this.slotOf.get(p);
+  private slotFor(idx: PrefixIndex, p: PrefixKey): number {
+    let s = idx.get(p);
     if (s >= 0) return s;
     s = this.keys.length;
-    this.slotOf.set(p, s);
+    idx.set(p, s);
     this.keys.push(p);
-    if (s >= this.at[0].length) this.at = this.at.map((a) => {
-      const b = new Int32Array(a.length * 2).fill(-1);
-      b.set(a);
-      return b;
-    });
     return s;
   }
 }
@@ -202,7 +253,7 @@ const MAX_DISAGREEMENTS = 10_000;
 
 export class Voter {
   /** Voted outcome per prefix (absent = 0: no route, no export). */
-  private readonly voted = new PrefixMap<number>();
+  private readonly voted = new OutcomeTable();
   /** Per replica: prefixes where its outcome differs from the voted one, with its outcome. */
   readonly divergent: Map<PrefixKey, number>[];
   readonly disagreementsPerReplica: number[];
@@ -226,7 +277,7 @@ export class Voter {
   valueOf(rv: RoundVote, replica: number, p: PrefixKey): number {
     const s = rv.slot(p);
     if (s >= 0) return this.slotValue(rv, replica, s);
-    return rv.divergentAtStart[replica].get(p) ?? this.voted.get(p) ?? 0;
+    return rv.divergentAtStart[replica].get(p) ?? this.voted.get(p);
   }
 
   private slotValue(rv: RoundVote, replica: number, s: number): number {
@@ -244,7 +295,7 @@ export class Voter {
 
   private previous(rv: RoundVote, s: number): number {
     const d = rv.decisions[s];
-    return d !== undefined ? d.previous : this.voted.get(rv.keys[s]) ?? 0;
+    return d !== undefined ? d.previous : this.voted.get(rv.keys[s]);
   }
 
   private covers(r: number, p: PrefixKey): boolean {
@@ -296,16 +347,15 @@ export class Voter {
     }
     const d: PrefixDecision = { prefix: p, value, previous, from: pick, view: value === previous ? null : view, index };
     rv.decisions[s] = d;
-    this.setVoted(p, value);
+    this.setVoted(p, value, previous);
     return d;
   }
 
-  private setVoted(p: PrefixKey, value: number): void {
-    const old = this.voted.get(p) ?? 0;
+  /** `old`: the prefix's voted value now (the caller has it at hand). */
+  private setVoted(p: PrefixKey, value: number, old: number): void {
     if (old === value) return;
     this.ribDigest = xor53(xor53(this.ribDigest, ribTerm(p, old)), ribTerm(p, value));
-    if (value === 0) this.voted.delete(p);
-    else this.voted.set(p, value);
+    this.voted.set(p, value);
   }
 
   /** Eager decisions with what has arrived; returns the newly decided prefixes. */
@@ -414,13 +464,13 @@ export class Voter {
       } else if (majority !== null && majority !== dec.value) {
         let from = -1;
         for (let j = 0; j < n && from < 0; j++) if (vals[j] === majority) from = reps[j];
-        this.setVoted(p, majority);
+        this.setVoted(p, majority, dec.value);
         corrections.push({ prefix: p, value: majority, previous: dec.value, from, view: null, index: -1 });
         rv.decisions[s] = { ...dec, value: majority, from };
         if (this.mode === 'master' && dec.from === this.master) masterWrong = true;
       }
       if (majority !== null) for (let j = 0; j < n; j++) if (vals[j] === majority) agreeWithMajority.set(reps[j], (agreeWithMajority.get(reps[j]) ?? 0) + 1);
-      const voted = this.voted.get(p) ?? 0;
+      const voted = this.voted.get(p);
       let disagree = false;
       for (let j = 0; j < n; j++) {
         const r = reps[j];
@@ -447,5 +497,44 @@ export class Voter {
       }
     }
     return { decided, corrections, noQuorum, minority, failover };
+  }
+}
+
+/**
+ * Voted outcome per prefix: a prefix index onto a Float64Array (0 = absent). A PrefixMap<number> boxed
+ * every 53-bit digest as a heap number and rehashed them as it grew (~20 % of the main thread at table load).
+ */
+class OutcomeTable {
+  private readonly rowOf = new PrefixIndex(1024);
+  private values = new Float64Array(1024);
+  private readonly free: number[] = [];
+  private rows = 0;
+
+  get(p: PrefixKey): number {
+    const row = this.rowOf.get(p);
+    return row < 0 ? 0 : this.values[row];
+  }
+
+  set(p: PrefixKey, value: number): void {
+    const row = this.rowOf.get(p);
+    if (value === 0) {
+      if (row < 0) return;
+      this.rowOf.delete(p);
+      this.values[row] = 0;
+      this.free.push(row);
+      return;
+    }
+    if (row >= 0) {
+      this.values[row] = value;
+      return;
+    }
+    const r = this.free.length > 0 ? this.free.pop()! : this.rows++;
+    if (r >= this.values.length) {
+      const v = new Float64Array(this.values.length * 2);
+      v.set(this.values);
+      this.values = v;
+    }
+    this.values[r] = value;
+    this.rowOf.set(p, r);
   }
 }
