@@ -16,8 +16,11 @@
  * because of MED — but it groups the candidates so that the preference can be read off cheaply.
  */
 
-/** What variant B keeps per path for ordering: flat numbers and one string, no nested objects. */
-export interface OrderedPath {
+/**
+ * What variant B compares, computed once per (peer, post-policy attribute set, next hop) and shared by
+ * every path with that combination (path.ts PathBasis): flat numbers and one string, no nested objects.
+ */
+export interface OrderKey {
   /** §9.1.2.1, §9.1.1, §9.1.2.2 (a), (b), packed by `packTier`: lower is preferred. */
   readonly tierKey: number;
   /** §9.1.2.2 (c) neighbouring AS (0: local/aggregate, -1: always-compare-med). */
@@ -34,9 +37,13 @@ export interface OrderedPath {
   readonly clusterLen: number;
   /** §9.1.2.2 (g): the peer address as 32 hex digits (IPv4 mapped), so string order is address order. */
   readonly addrKey: string;
-  /** RFC 7911. */
-  readonly pathId: number;
   readonly peerId: number;
+}
+
+/** One path as the ordered structure sees it: its shared order key and its own RFC 7911 path id. */
+export interface OrderedPath {
+  readonly basis: OrderKey;
+  readonly pathId: number;
 }
 
 const TWO_50 = 2 ** 50;
@@ -62,19 +69,27 @@ export function tierReachable(tierKey: number): boolean {
 
 /** Tail order, §9.1.2.2 (d)–(g) + RFC 4456 §9 + RFC 7911: negative when `a` is preferred. */
 export function compareTail(a: OrderedPath, b: OrderedPath): number {
-  if (a.external !== b.external) return a.external ? -1 : 1; // (d)
-  if (a.igpCost !== b.igpCost) return a.igpCost < b.igpCost ? -1 : 1; // (e)
-  if (a.bgpId !== b.bgpId) return a.bgpId < b.bgpId ? -1 : 1; // (f), RFC 4456 §9
-  if (a.clusterLen !== b.clusterLen) return a.clusterLen < b.clusterLen ? -1 : 1; // RFC 4456 §9
-  if (a.addrKey !== b.addrKey) return a.addrKey < b.addrKey ? -1 : 1; // (g)
+  const x = a.basis;
+  const y = b.basis;
+  if (x !== y) {
+    if (x.external !== y.external) return x.external ? -1 : 1; // (d)
+    if (x.igpCost !== y.igpCost) return x.igpCost < y.igpCost ? -1 : 1; // (e)
+    if (x.bgpId !== y.bgpId) return x.bgpId < y.bgpId ? -1 : 1; // (f), RFC 4456 §9
+    if (x.clusterLen !== y.clusterLen) return x.clusterLen < y.clusterLen ? -1 : 1; // RFC 4456 §9
+    if (x.addrKey !== y.addrKey) return x.addrKey < y.addrKey ? -1 : 1; // (g)
+  }
   if (a.pathId !== b.pathId) return a.pathId < b.pathId ? -1 : 1; // RFC 7911: several paths of one peer
-  return a.peerId - b.peerId; // duplicates of one path (same address): deterministic, order independent
+  return x.peerId - y.peerId; // duplicates of one path (same address): deterministic, order independent
 }
 
 /** The storage order (tierKey, medGroup, med, tail): strict and total on distinct (peer, path id). */
 export function compareOrdered(a: OrderedPath, b: OrderedPath): number {
-  if (a.tierKey !== b.tierKey) return a.tierKey < b.tierKey ? -1 : 1;
-  if (a.medGroup !== b.medGroup) return a.medGroup < b.medGroup ? -1 : 1;
-  if (a.med !== b.med) return a.med < b.med ? -1 : 1;
+  const x = a.basis;
+  const y = b.basis;
+  if (x !== y) {
+    if (x.tierKey !== y.tierKey) return x.tierKey < y.tierKey ? -1 : 1;
+    if (x.medGroup !== y.medGroup) return x.medGroup < y.medGroup ? -1 : 1;
+    if (x.med !== y.med) return x.med < y.med ? -1 : 1;
+  }
   return compareTail(a, b);
 }

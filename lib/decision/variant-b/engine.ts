@@ -3,11 +3,15 @@
  * the same contract as variant A's RoutingEngine (lib/rib/decision-engine.ts), written independently.
  *
  * How it differs from A:
- *   - Loc-RIB: two tables, IPv4 (numeric keys) and IPv6 (string keys), of `PrefixSlot`s whose candidates
- *     are an array kept sorted by a total storage order (ordered-candidates.ts); the best path is read off
- *     the front tier with an explicit deterministic-MED elimination, not found by scanning all candidates.
- *   - Adj-RIB-In: per peer a Map prefix → path, and for ADD-PATH families a Map prefix → (path id → path),
- *     instead of composite "prefix#id" string keys.
+ *   - Loc-RIB: two tables, IPv4 (its own open-addressing table on numeric keys, slot-table.ts) and IPv6
+ *     (a Map on string keys), of `PrefixSlot`s whose candidates are kept sorted by a total storage order
+ *     (ordered-candidates.ts: the only candidate inline, two or more in a sorted array); the best path is
+ *     read off the front tier with an explicit deterministic-MED elimination, not found by scanning all
+ *     candidates.
+ *   - Adj-RIB-In: not per peer. Each slot holds every received path of its prefix (candidates sorted, the
+ *     import-rejected ones in a side list); a peer's path is found in the slot by (peer, path id).
+ *     Per-peer walks (session down, soft reconfiguration, dumps) scan the tables.
+ *   - Paths share a `PathBasis` per (peer, post-policy attributes, next hop): a path is three fields.
  *   - Its own RFC 4271 §9.1 comparison (compare.ts), rank and loop checks (path.ts, import-filter.ts).
  * Shared with A on purpose: the codec (lib/wire), policy evaluation (lib/policy) and export (lib/export).
  * Export is shared for now because it is not the decision process and its output must be byte-identical
@@ -27,12 +31,17 @@ import { ExportPipeline, exportProfile, type ExportCache } from '../../export/ru
 import { EngineError } from '../../rib/errors.js';
 import type { DecisionEngine, EngineCounts } from '../../rib/decision-engine.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from '../../rib/types.js';
-import { ImportFilter, type LocalIdentity } from './import-filter.js';
-import { OrderedCandidates } from './ordered-candidates.js';
-import { Path, peerAddressKey } from './path.js';
+import { ImportFilter, type ImportResult, type LocalIdentity } from './import-filter.js';
+import { addCandidate, bestCandidate, candidateList, removeCandidate, type CandidateHolder } from './ordered-candidates.js';
+import { Path, PathBasis, peerAddressKey } from './path.js';
+import { NumericKeyTable } from './slot-table.js';
 
-class PrefixSlot {
-  readonly cands = new OrderedCandidates<Path>();
+/** One prefix: every received path (candidates ordered, import-rejected aside), the best, and call bookkeeping. */
+class PrefixSlot implements CandidateHolder<Path> {
+  one: Path | null = null;
+  many: Path[] | null = null;
+  /** Adj-RIB-In paths that import rejected: kept for soft reconfiguration and dumps; null when none. */
+  rejected: Path[] | null = null;
   best: Path | null = null;
   /** Call bookkeeping: the call that last touched the slot, the best before it, and whether it must be re-decided. */
   stamp = 0;
@@ -41,15 +50,46 @@ class PrefixSlot {
   constructor(readonly prefix: PrefixKey) {}
 }
 
+/** A slot with no path at all can be dropped from its table. */
+function emptySlot(s: PrefixSlot): boolean {
+  return s.one === null && s.many === null && s.rejected === null;
+}
+
+/** Is `p` the path of (peer, path id)? Without ADD-PATH (`byId` false) a peer has one path per prefix. */
+function isPathOf(p: Path, peerId: number, pathId: number, byId: boolean): boolean {
+  return p.basis.peerId === peerId && (!byId || p.pathId === pathId);
+}
+
+/** The slot's path from (peer, path id), or null. */
+function findPath(s: PrefixSlot, peerId: number, pathId: number, byId: boolean): Path | null {
+  const one = s.one;
+  if (one !== null) {
+    if (isPathOf(one, peerId, pathId, byId)) return one;
+  } else if (s.many !== null) {
+    const a = s.many;
+    for (let i = 0; i < a.length; i++) if (isPathOf(a[i], peerId, pathId, byId)) return a[i];
+  }
+  const r = s.rejected;
+  if (r !== null) for (let i = 0; i < r.length; i++) if (isPathOf(r[i], peerId, pathId, byId)) return r[i];
+  return null;
+}
+
+/** Append the slot's paths from `peerId` (accepted and rejected) to `out`. */
+function collectPeer(s: PrefixSlot, peerId: number, out: Path[]): void {
+  if (s.one !== null) {
+    if (s.one.basis.peerId === peerId) out.push(s.one);
+  } else if (s.many !== null) {
+    for (const p of s.many) if (p.basis.peerId === peerId) out.push(p);
+  }
+  if (s.rejected !== null) for (const p of s.rejected) if (p.basis.peerId === peerId) out.push(p);
+}
+
 interface Neighbour {
   config: EnginePeer;
   readonly rank: PeerRank;
   filter: ImportFilter;
   exporter: ExportPipeline;
-  /** Pre-policy Adj-RIB-In for families without ADD-PATH: one path per prefix. */
-  readonly single: Map<PrefixKey, Path>;
-  /** RFC 7911 families: several paths per prefix by path id. */
-  readonly multi: Map<PrefixKey, Map<number, Path>>;
+  /** Paths in the pre-policy Adj-RIB-In (they live in the prefix slots). */
   received: number;
   accepted: number;
   /**
@@ -63,15 +103,20 @@ interface Neighbour {
 /** Same Loc-RIB content: peer, path id, post-policy attribute object, next hops. */
 function sameRoute(a: Path | null, b: Path | null): boolean {
   if (a === b) return true;
-  if (a === null || b === null) return false;
-  return a.peerId === b.peerId && a.pathId === b.pathId && a.attributes === b.attributes && a.nextHop === b.nextHop && a.nextHopLinkLocal === b.nextHopLinkLocal;
+  if (a === null || b === null || a.pathId !== b.pathId) return false;
+  const x = a.basis;
+  const y = b.basis;
+  return x === y || (x.peerId === y.peerId && x.attributes === y.attributes && x.nextHop === y.nextHop && x.nextHopLinkLocal === y.nextHopLinkLocal);
 }
+
+/** At most this many bases (next hops) are kept per import result; beyond, paths get their own. */
+const MAX_SHARED_BASES = 8;
 
 export class IncrementalEngine implements DecisionEngine {
   private readonly neighbours = new Map<number, Neighbour>();
   /** Ascending peer id (export fan-out order, peerIds()). */
   private order: Neighbour[] = [];
-  private readonly v4 = new Map<number, PrefixSlot>();
+  private readonly v4 = new NumericKeyTable<PrefixSlot>();
   private readonly v6 = new Map<string, PrefixSlot>();
   private readonly resolved = new Map<string, NextHopRank>();
   private readonly local: LocalIdentity;
@@ -80,6 +125,15 @@ export class IncrementalEngine implements DecisionEngine {
   private call = 0;
   private touched: PrefixSlot[] = [];
   private withBest = 0;
+  /**
+   * Last import result, valid for the same neighbour and received attribute set when its policy does not
+   * depend on the prefix: the NLRIs of one UPDATE then skip the filter's memo lookups.
+   */
+  private lastNeighbour: Neighbour | null = null;
+  private lastReceived: PathAttributes | null = null;
+  private lastResult: ImportResult | null = null;
+  /** Scratch list for per-peer walks. */
+  private readonly mine: Path[] = [];
 
   constructor(private readonly opts: EngineOptions) {
     const clusterId = opts.clusterId ?? opts.routerId; // RFC 4456 §7
@@ -96,8 +150,6 @@ export class IncrementalEngine implements DecisionEngine {
       rank: Object.freeze({ peerId: peer.id, ebgp: peer.ebgp, routerId: parseIpv4(peer.routerId), addressKey: peerAddressKey(peer.address) }),
       filter: new ImportFilter(peer, compilePolicy(peer.importPolicy), this.local),
       exporter: this.makeExporter(peer, compilePolicy(peer.exportPolicy)),
-      single: new Map(),
-      multi: new Map(),
       received: 0,
       accepted: 0,
       adjOut: new Map(),
@@ -113,8 +165,14 @@ export class IncrementalEngine implements DecisionEngine {
     const n = this.neighbour(peerId);
     this.neighbours.delete(peerId);
     this.order = this.order.filter((x) => x !== n);
+    this.forgetImportMemo();
     this.call++;
-    for (const p of this.pathsOf(n)) if (p.accepted) this.drop(p);
+    const mine = this.mine;
+    for (const s of this.slots()) {
+      collectPeer(s, peerId, mine);
+      for (let i = 0; i < mine.length; i++) this.removePath(s, mine[i]);
+      mine.length = 0;
+    }
     return this.decide();
   }
 
@@ -125,16 +183,20 @@ export class IncrementalEngine implements DecisionEngine {
     n.config = { ...n.config, importPolicy, exportPolicy };
     n.filter = new ImportFilter(n.config, imp, this.local);
     n.exporter = this.makeExporter(n.config, exp);
+    this.forgetImportMemo();
     this.call++;
-    const replace = (old: Path): Path => {
-      if (old.accepted) {
-        this.drop(old);
-        n.accepted--;
+    const mine = this.mine;
+    for (const s of this.slots()) {
+      collectPeer(s, peerId, mine);
+      for (let i = 0; i < mine.length; i++) {
+        const old = mine[i];
+        const b = old.basis;
+        this.removePath(s, old);
+        if (b.accepted) n.accepted--;
+        this.place(n, s, new Path(this.basisOf(n, old.prefix, b.received, b.nextHop, b.nextHopLinkLocal), old.prefix, old.pathId));
       }
-      return this.admit(n, old.prefix, old.pathId, old.received, old.nextHop, old.nextHopLinkLocal);
-    };
-    for (const [k, p] of n.single) n.single.set(k, replace(p));
-    for (const byId of n.multi.values()) for (const [id, p] of byId) byId.set(id, replace(p));
+      mine.length = 0;
+    }
     const delta = this.decide();
     this.syncAdjOut(n, delta);
     return delta;
@@ -193,23 +255,23 @@ export class IncrementalEngine implements DecisionEngine {
   }
 
   *locRib(): Iterable<Route> {
-    for (const s of this.v4.values()) if (s.best !== null) yield s.best;
-    for (const s of this.v6.values()) if (s.best !== null) yield s.best;
+    for (const s of this.slots()) if (s.best !== null) yield s.best;
   }
 
   *adjRibIn(peerId: number): Iterable<Route> {
     for (const p of this.pathsOf(this.neighbour(peerId))) {
-      yield { peerId: p.peerId, prefix: p.prefix, pathId: p.pathId, attributes: p.received, nextHop: p.nextHop, nextHopLinkLocal: p.nextHopLinkLocal };
+      const b = p.basis;
+      yield { peerId: b.peerId, prefix: p.prefix, pathId: p.pathId, attributes: b.received, nextHop: b.nextHop, nextHopLinkLocal: b.nextHopLinkLocal };
     }
   }
 
   *acceptedRoutes(peerId: number): Iterable<Path> {
-    for (const p of this.pathsOf(this.neighbour(peerId))) if (p.accepted) yield p;
+    for (const p of this.pathsOf(this.neighbour(peerId))) if (p.basis.accepted) yield p;
   }
 
   candidates(prefix: PrefixKey): Path[] {
     const s = this.find(prefix);
-    return s === undefined ? [] : s.cands.paths.slice();
+    return s === undefined ? [] : candidateList(s);
   }
 
   best(prefix: PrefixKey): Path | null {
@@ -260,9 +322,22 @@ export class IncrementalEngine implements DecisionEngine {
     return (typeof prefix === 'number' ? n.config.codec.addPathIpv4 : n.config.codec.addPathIpv6) === true;
   }
 
+  /** Every slot, IPv4 then IPv6. The tables must not change meanwhile (slots are only forgotten in decide()). */
+  private *slots(): Iterable<PrefixSlot> {
+    yield* this.v4.values();
+    yield* this.v6.values();
+  }
+
+  /** A peer's Adj-RIB-In: a walk over every slot. */
   private *pathsOf(n: Neighbour): Iterable<Path> {
-    yield* n.single.values();
-    for (const byId of n.multi.values()) yield* byId.values();
+    const id = n.config.id;
+    const mine: Path[] = [];
+    for (const s of this.slots()) {
+      collectPeer(s, id, mine);
+      if (mine.length === 0) continue;
+      yield* mine;
+      mine.length = 0;
+    }
   }
 
   private find(prefix: PrefixKey): PrefixSlot | undefined {
@@ -304,66 +379,80 @@ export class IncrementalEngine implements DecisionEngine {
     this.touched.push(s);
   }
 
-  /** Run import for one received path; accepted paths join the prefix's ordered candidates. */
-  private admit(n: Neighbour, prefix: PrefixKey, pathId: number, received: PathAttributes, nh: string, ll: string | undefined): Path {
-    const r = n.filter.filter(prefix, received);
-    if (r === null) return new Path(n.config.id, prefix, pathId, received, received, nh, ll, REJECTED, n.rank, NO_ROUTE, false);
-    const p = new Path(n.config.id, prefix, pathId, r.attrs, received, nh, ll, r.rank, n.rank, this.nextHop(nh), true);
-    const s = this.slot(prefix);
-    this.touch(s);
-    if (s.cands.insert(p)) s.stale = true;
-    n.accepted++;
-    return p;
+  private forgetImportMemo(): void {
+    this.lastNeighbour = null;
+    this.lastReceived = null;
+    this.lastResult = null;
   }
 
-  /** Take an accepted path out of its prefix's candidates. */
-  private drop(p: Path): void {
-    const s = this.find(p.prefix)!;
+  /** Run import for one received path and return its (shared) basis. */
+  private basisOf(n: Neighbour, prefix: PrefixKey, received: PathAttributes, nh: string, ll: string | undefined): PathBasis {
+    let r: ImportResult;
+    if (n === this.lastNeighbour && received === this.lastReceived) r = this.lastResult!;
+    else {
+      r = n.filter.filter(prefix, received);
+      if (!n.filter.prefixDependent) {
+        this.lastNeighbour = n;
+        this.lastReceived = received;
+        this.lastResult = r;
+      }
+    }
+    const bases = r.bases;
+    for (let i = 0; i < bases.length; i++) {
+      const b = bases[i];
+      if (b.nextHop === nh && b.nextHopLinkLocal === ll) return b;
+    }
+    const b = r.accepted
+      ? new PathBasis(n.config.id, r.attrs, received, nh, ll, r.rank, n.rank, this.nextHop(nh), true)
+      : new PathBasis(n.config.id, received, received, nh, ll, r.rank, n.rank, NO_ROUTE, false);
+    if (bases.length < MAX_SHARED_BASES) bases.push(b);
+    return b;
+  }
+
+  /** Put a new path into its slot: accepted paths join the ordered candidates. */
+  private place(n: Neighbour, s: PrefixSlot, p: Path): void {
     this.touch(s);
-    if (s.cands.remove(p) || s.best === p) s.stale = true;
+    if (p.basis.accepted) {
+      if (addCandidate(s, p)) s.stale = true;
+      n.accepted++;
+    } else if (s.rejected === null) s.rejected = [p];
+    else s.rejected.push(p);
+  }
+
+  /** Take a path out of its slot. */
+  private removePath(s: PrefixSlot, p: Path): void {
+    this.touch(s);
+    if (p.basis.accepted) {
+      if (removeCandidate(s, p) || s.best === p) s.stale = true;
+      return;
+    }
+    const r = s.rejected!;
+    const i = r.indexOf(p);
+    if (r.length === 1) s.rejected = null;
+    else r.splice(i, 1);
   }
 
   private learn(n: Neighbour, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): void {
-    if (this.addPath(n, prefix)) {
-      let byId = n.multi.get(prefix);
-      if (byId === undefined) n.multi.set(prefix, (byId = new Map()));
-      const old = byId.get(pathId);
-      if (old === undefined) n.received++;
-      else if (old.accepted) {
-        this.drop(old);
-        n.accepted--;
-      }
-      byId.set(pathId, this.admit(n, prefix, pathId, attrs, nh, ll));
-    } else {
-      const old = n.single.get(prefix);
-      if (old === undefined) n.received++;
-      else if (old.accepted) {
-        this.drop(old);
-        n.accepted--;
-      }
-      n.single.set(prefix, this.admit(n, prefix, pathId, attrs, nh, ll));
+    const b = this.basisOf(n, prefix, attrs, nh, ll);
+    const s = this.slot(prefix);
+    const old = findPath(s, n.config.id, pathId, this.addPath(n, prefix));
+    if (old === null) n.received++;
+    else {
+      if (old.basis === b && old.pathId === pathId) return; // the same path again: nothing changes
+      this.removePath(s, old);
+      if (old.basis.accepted) n.accepted--;
     }
+    this.place(n, s, new Path(b, prefix, pathId));
   }
 
   private unlearn(n: Neighbour, prefix: PrefixKey, pathId: number): void {
-    let old: Path | undefined;
-    if (this.addPath(n, prefix)) {
-      const byId = n.multi.get(prefix);
-      if (byId === undefined) return;
-      old = byId.get(pathId);
-      if (old === undefined) return;
-      byId.delete(pathId);
-      if (byId.size === 0) n.multi.delete(prefix);
-    } else {
-      old = n.single.get(prefix);
-      if (old === undefined) return;
-      n.single.delete(prefix);
-    }
+    const s = this.find(prefix);
+    if (s === undefined) return;
+    const old = findPath(s, n.config.id, pathId, this.addPath(n, prefix));
+    if (old === null) return;
+    this.removePath(s, old);
     n.received--;
-    if (old.accepted) {
-      this.drop(old);
-      n.accepted--;
-    }
+    if (old.basis.accepted) n.accepted--;
   }
 
   // ── internals: decision → export ────────────────────────────────────────────────────────────────────
@@ -375,14 +464,14 @@ export class IncrementalEngine implements DecisionEngine {
       const s = touched[i];
       const prev = s.before;
       s.before = null;
-      if (s.stale) s.best = s.cands.best();
+      if (s.stale) s.best = bestCandidate(s);
       const best = s.best;
-      if (s.cands.size === 0) this.forget(s);
+      if (emptySlot(s)) this.forget(s);
       if (sameRoute(best, prev)) continue;
       if (prev === null) this.withBest++;
       else if (best === null) this.withBest--;
       delta.locRib.push({ prefix: s.prefix, best });
-      const source = best === null ? null : this.neighbours.get(best.peerId)?.config ?? null;
+      const source = best === null ? null : this.neighbours.get(best.basis.peerId)?.config ?? null;
       for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s, best, source, delta);
     }
     touched.length = 0;
@@ -409,18 +498,14 @@ export class IncrementalEngine implements DecisionEngine {
 
   /** Make one peer's Adj-RIB-Out match the Loc-RIB (new session, export policy change). */
   private syncAdjOut(n: Neighbour, delta: EngineDelta): void {
-    for (const table of [this.v4, this.v6] as const) {
-      for (const s of table.values()) {
-        const b = s.best;
-        if (b !== null) this.exportTo(n, s, b, this.neighbours.get(b.peerId)?.config ?? null, delta);
-      }
+    for (const s of this.slots()) {
+      const b = s.best;
+      if (b !== null) this.exportTo(n, s, b, this.neighbours.get(b.basis.peerId)?.config ?? null, delta);
     }
     for (const s of [...n.adjOut.keys()]) if (s.best === null) this.exportTo(n, s, null, null, delta);
   }
 }
 
-/** Rank of a path that is not a candidate (never compared). */
-const REJECTED = Object.freeze({ localPref: 0, asPathLength: 0, origin: 0, med: 0, medGroup: 0, originatorId: -1, clusterListLength: 0 });
 const NO_ROUTE: NextHopRank = Object.freeze({ reachable: false, igpCost: 0 });
 
 function emptyDelta(): EngineDelta {

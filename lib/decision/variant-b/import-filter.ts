@@ -13,12 +13,21 @@ import type { CompiledPolicy } from '../../policy/compile.js';
 import { applyActions, copyAttributes } from '../../policy/actions.js';
 import { checkImportLimits } from '../../policy/limits.js';
 import { DEFAULT_TERM, evaluatePolicy, termAccepts } from '../../policy/evaluate.js';
-import { rankAttributes } from './path.js';
+import { rankAttributes, type PathBasis } from './path.js';
 
 export interface ImportResult {
+  /** Passed loop detection and import policy: a candidate. */
+  readonly accepted: boolean;
+  /** Post-policy attributes; the received set when rejected. */
   readonly attrs: PathAttributes;
+  /** The decision inputs; REJECTED (never compared) when rejected. */
   readonly rank: AttrRank;
+  /** The engine's shared path bases built from this result, one per next hop (engine.ts `basisFor`). */
+  readonly bases: PathBasis[];
 }
+
+/** Rank of a path that is not a candidate (never compared). */
+const REJECTED: AttrRank = Object.freeze({ localPref: 0, asPathLength: 0, origin: 0, med: 0, medGroup: 0, originatorId: -1, clusterListLength: 0 });
 
 export interface LocalIdentity {
   readonly asn: number;
@@ -31,7 +40,9 @@ interface Memo {
   readonly looped: boolean;
   /** Deciding term when the policy ignores the prefix. */
   term: number | undefined;
-  readonly byTerm: Map<number, ImportResult | null>;
+  readonly byTerm: Map<number, ImportResult>;
+  /** The one "not a candidate" result of this received set. */
+  rejected: ImportResult | undefined;
 }
 
 /** Any non-confederation segment holding `asn` (confed member ASes are ours, RFC 5065 §5.3). */
@@ -53,6 +64,11 @@ export class ImportFilter {
     private readonly local: LocalIdentity,
   ) {}
 
+  /** The import policy reads the prefix: results differ per prefix of one attribute set. */
+  get prefixDependent(): boolean {
+    return this.policy.prefixDependent;
+  }
+
   /** RFC 4271 §9.1.2 (our AS in AS_PATH, also the AS presented on this session), RFC 4456 §8 (ORIGINATOR_ID, CLUSTER_LIST). */
   private looped(a: PathAttributes): boolean {
     const path = a.asPathEffective ?? a.asPath;
@@ -64,25 +80,24 @@ export class ImportFilter {
     return checkImportLimits(a, this.peer.importLimits, this.peer.codec) !== 'within-limits';
   }
 
-  /** Post-policy attributes and their rank, or null (loop or policy reject): not a candidate. */
-  filter(prefix: PrefixKey, a: PathAttributes): ImportResult | null {
+  /** Post-policy attributes and their rank, or the memo's rejected result (loop or policy reject): not a candidate. */
+  filter(prefix: PrefixKey, a: PathAttributes): ImportResult {
     let m = this.memo.get(a);
     if (m === undefined) {
-      m = { looped: this.looped(a), term: undefined, byTerm: new Map() };
+      m = { looped: this.looped(a), term: undefined, byTerm: new Map(), rejected: undefined };
       this.memo.set(a, m);
     }
-    if (m.looped) return null;
+    if (m.looped) return (m.rejected ??= rejectedResult(a));
     const term = this.policy.prefixDependent ? evaluatePolicy(this.policy, prefix, a) : (m.term ??= evaluatePolicy(this.policy, prefix, a));
     let r = m.byTerm.get(term);
     if (r === undefined) {
-      r = this.build(a, term);
+      r = termAccepts(this.policy, term) ? this.build(a, term) : (m.rejected ??= rejectedResult(a));
       m.byTerm.set(term, r);
     }
     return r;
   }
 
-  private build(a: PathAttributes, term: number): ImportResult | null {
-    if (!termAccepts(this.policy, term)) return null;
+  private build(a: PathAttributes, term: number): ImportResult {
     let out: PathAttributes = a;
     if (this.peer.ebgp && a.localPref !== undefined) {
       // RFC 4271 §5.1.5: a LOCAL_PREF from an external peer is not used; absent = the default 100.
@@ -95,6 +110,10 @@ export class ImportFilter {
       out = applyActions(out, this.policy.terms[term].set, this.peer.ebgp ? this.peer.asn : 0);
     }
     if (out !== a) Object.freeze(out);
-    return { attrs: out, rank: rankAttributes(out, this.local.alwaysCompareMed) };
+    return { accepted: true, attrs: out, rank: rankAttributes(out, this.local.alwaysCompareMed), bases: [] };
   }
+}
+
+function rejectedResult(a: PathAttributes): ImportResult {
+  return { accepted: false, attrs: a, rank: REJECTED, bases: [] };
 }

@@ -20,80 +20,112 @@
  *     best tier), independent of the order in which candidates arrived (DESIGN principle 2).
  *
  * With always-compare-med every route is in group -1, the front run has one head, and the best is
- * simply `paths[0]`. A best whose next hop is unresolvable means none is resolvable (bit 50 of the
+ * simply the first candidate. A best whose next hop is unresolvable means none is resolvable (bit 50 of the
  * tier): no best (§9.1.2.1).
+ *
+ * Storage (DESIGN principle 6): there is no per-prefix candidate object. The candidates live in the
+ * prefix's slot (engine.ts) as a `CandidateHolder`: `one` holds the only candidate — the common case, a
+ * prefix heard from one peer — and `many` the sorted array once there are two or more. The functions
+ * below keep that invariant: exactly one of the two is set when there are candidates, neither otherwise.
  */
 import { compareOrdered, compareTail, tierReachable, type OrderedPath } from './compare.js';
 
-export class OrderedCandidates<T extends OrderedPath> {
-  /** Ascending by compareOrdered. */
-  readonly paths: T[] = [];
+/** A prefix's candidates: at most one of `one` (exactly one candidate) and `many` (two or more, ascending by compareOrdered). */
+export interface CandidateHolder<T extends OrderedPath> {
+  one: T | null;
+  many: T[] | null;
+}
 
-  get size(): number {
-    return this.paths.length;
+/** Index of `p` in the sorted array if present, else -(insertion point) - 1. */
+export function searchOrdered<T extends OrderedPath>(a: readonly T[], p: T): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareOrdered(a[mid], p);
+    if (c < 0) lo = mid + 1;
+    else if (c > 0) hi = mid - 1;
+    else return mid;
   }
+  return -lo - 1;
+}
 
-  /** Index of `p` if present, else -(insertion point) - 1. */
-  private search(p: T): number {
-    const a = this.paths;
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareOrdered(a[mid], p);
-      if (c < 0) lo = mid + 1;
-      else if (c > 0) hi = mid - 1;
-      else return mid;
-    }
-    return -lo - 1;
+/**
+ * Insert; returns true when the insertion can change the best path (it lands in or before the front
+ * tier). A path in a worse tier is eliminated before MED and cannot influence the result.
+ */
+export function addCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p: T): boolean {
+  const one = h.one;
+  if (one !== null) {
+    h.one = null;
+    h.many = compareOrdered(p, one) < 0 ? [p, one] : [one, p];
+    return p.basis.tierKey <= one.basis.tierKey;
   }
+  const a = h.many;
+  if (a === null) {
+    h.one = p;
+    return true;
+  }
+  const affects = p.basis.tierKey <= a[0].basis.tierKey;
+  const i = searchOrdered(a, p);
+  const at = i >= 0 ? i : -i - 1;
+  if (at === a.length) a.push(p);
+  else a.splice(at, 0, p);
+  return affects;
+}
 
-  /**
-   * Insert; returns true when the insertion can change the best path (it lands in or before the front
-   * tier). A path in a worse tier is eliminated before MED and cannot influence the result.
-   */
-  insert(p: T): boolean {
-    const a = this.paths;
-    const i = this.search(p);
-    const at = i >= 0 ? i : -i - 1;
-    const affects = a.length === 0 || p.tierKey <= a[0].tierKey;
-    if (at === a.length) a.push(p);
-    else a.splice(at, 0, p);
-    return affects;
+/** Remove (by order position, then identity); returns true when it can change the best path. */
+export function removeCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p: T): boolean {
+  if (h.one !== null) {
+    if (h.one !== p) return false;
+    h.one = null;
+    return true;
   }
+  const a = h.many;
+  if (a === null) return false;
+  let i = searchOrdered(a, p);
+  if (i < 0 || a[i] !== p) {
+    // Same (peer, path id) key but a different object: locate by identity (never expected).
+    i = a.indexOf(p);
+    if (i < 0) return false;
+  }
+  const affects = p.basis.tierKey <= a[0].basis.tierKey;
+  if (i === a.length - 1) a.pop();
+  else a.splice(i, 1);
+  if (a.length === 1) {
+    h.one = a[0];
+    h.many = null;
+  }
+  return affects;
+}
 
-  /** Remove (by order position, then identity); returns true when it can change the best path. */
-  remove(p: T): boolean {
-    const a = this.paths;
-    let i = this.search(p);
-    if (i < 0 || a[i] !== p) {
-      // Same (peer, path id) key but a different object: locate by identity (never expected).
-      i = a.indexOf(p);
-      if (i < 0) return false;
-    }
-    const affects = p.tierKey <= a[0].tierKey;
-    if (i === a.length - 1) a.pop();
-    else a.splice(i, 1);
-    return affects;
-  }
+export function candidateCount<T extends OrderedPath>(h: CandidateHolder<T>): number {
+  return h.one !== null ? 1 : h.many !== null ? h.many.length : 0;
+}
 
-  /** The RFC 4271 §9.1.2 best path (deterministic MED), or null. See the header for why this is exact. */
-  best(): T | null {
-    const a = this.paths;
-    const n = a.length;
-    if (n === 0) return null;
-    const head = a[0];
-    if (!tierReachable(head.tierKey)) return null;
-    const tier = head.tierKey;
-    let best = head;
-    let group = head.medGroup;
-    for (let i = 1; i < n; i++) {
-      const x = a[i];
-      if (x.tierKey !== tier) break; // end of the front tier
-      if (x.medGroup === group) continue; // not a group head: loses to its head on MED or on the tail
-      group = x.medGroup;
-      if (compareTail(x, best) < 0) best = x;
-    }
-    return best;
+/** The candidates in storage order (a fresh array). */
+export function candidateList<T extends OrderedPath>(h: CandidateHolder<T>): T[] {
+  return h.one !== null ? [h.one] : h.many !== null ? h.many.slice() : [];
+}
+
+/** The RFC 4271 §9.1.2 best path (deterministic MED), or null. See the header for why this is exact. */
+export function bestCandidate<T extends OrderedPath>(h: CandidateHolder<T>): T | null {
+  const one = h.one;
+  if (one !== null) return tierReachable(one.basis.tierKey) ? one : null;
+  const a = h.many;
+  if (a === null) return null;
+  const head = a[0];
+  const tier = head.basis.tierKey;
+  if (!tierReachable(tier)) return null;
+  let best = head;
+  let group = head.basis.medGroup;
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    const k = x.basis;
+    if (k.tierKey !== tier) break; // end of the front tier
+    if (k.medGroup === group) continue; // not a group head: loses to its head on MED or on the tail
+    group = k.medGroup;
+    if (compareTail(x, best) < 0) best = x;
   }
+  return best;
 }

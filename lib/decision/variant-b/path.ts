@@ -1,7 +1,10 @@
 /**
- * Variant B's path object: one per (peer, prefix, path id) in the Adj-RIB-In. It carries the public
- * route shape (DecisionRoute: the same fields as variant A's paths, so callers cannot tell them apart)
- * and, flat, the numbers the ordered structure compares (OrderedPath).
+ * Variant B's path objects. A `Path` exists per (peer, prefix, path id) in the Adj-RIB-In, so it is kept
+ * to three fields: the prefix, the RFC 7911 path id and a `PathBasis` — everything that depends only on
+ * (peer, post-policy attribute set, next hop), computed once and shared by all the paths of an UPDATE
+ * (typically tens of prefixes). The basis holds, flat, the numbers the ordered structure compares
+ * (OrderKey); the Path exposes the public route shape (DecisionRoute: the same fields as variant A's
+ * paths, so callers cannot tell them apart) through getters.
  */
 import { asPathLength } from '../../wire/attributes/as-path.js';
 import { parseIpv4, parseIpv6 } from '../../wire/address.js';
@@ -9,7 +12,7 @@ import { AsPathSegmentType, type AsPathSegment, type PathAttributes } from '../.
 import type { PrefixKey } from '../../wire/prefix.js';
 import type { AttrRank, NextHopRank, PeerRank } from '../types.js';
 import type { DecisionRoute } from '../../rib/decision-engine.js';
-import { packTier, type OrderedPath } from './compare.js';
+import { packTier, type OrderKey, type OrderedPath } from './compare.js';
 
 /**
  * RFC 4271 §9.1.2.2 (c) neighborAS(n): the AS the route entered our AS from — the first AS of the path
@@ -53,7 +56,8 @@ export function peerAddressKey(address: string): string {
   return '00000000000000000000ffff' + parseIpv4(address).toString(16).padStart(8, '0');
 }
 
-export class Path implements DecisionRoute, OrderedPath {
+/** What a path shares with every path of the same peer, post-policy attribute set and next hop. */
+export class PathBasis implements OrderKey {
   readonly tierKey: number;
   readonly medGroup: number;
   readonly med: number;
@@ -65,8 +69,6 @@ export class Path implements DecisionRoute, OrderedPath {
 
   constructor(
     readonly peerId: number,
-    readonly prefix: PrefixKey,
-    readonly pathId: number,
     /** Post-import-policy attributes (what the decision and export see); `received` when rejected. */
     readonly attributes: PathAttributes,
     readonly received: PathAttributes,
@@ -85,5 +87,49 @@ export class Path implements DecisionRoute, OrderedPath {
     this.bgpId = rank.originatorId >= 0 ? rank.originatorId : peer.routerId; // RFC 4456 §9
     this.clusterLen = rank.clusterListLength;
     this.addrKey = peer.addressKey;
+  }
+}
+
+export class Path implements DecisionRoute, OrderedPath {
+  constructor(
+    readonly basis: PathBasis,
+    readonly prefix: PrefixKey,
+    readonly pathId: number,
+  ) {}
+
+  get peerId(): number {
+    return this.basis.peerId;
+  }
+
+  get attributes(): PathAttributes {
+    return this.basis.attributes;
+  }
+
+  get received(): PathAttributes {
+    return this.basis.received;
+  }
+
+  get nextHop(): string {
+    return this.basis.nextHop;
+  }
+
+  get nextHopLinkLocal(): string | undefined {
+    return this.basis.nextHopLinkLocal;
+  }
+
+  get rank(): AttrRank {
+    return this.basis.rank;
+  }
+
+  get peer(): PeerRank {
+    return this.basis.peer;
+  }
+
+  get nh(): NextHopRank {
+    return this.basis.nh;
+  }
+
+  get accepted(): boolean {
+    return this.basis.accepted;
   }
 }

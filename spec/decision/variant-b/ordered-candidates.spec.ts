@@ -1,7 +1,7 @@
 /**
  * The RFC 4271 §9.1 tie-break cases of spec/decision/tie-breaks.spec.ts as ONE table, run over both
- * decision variants: A (selectBestPath, elimination over TIE_BREAKS) and B (OrderedCandidates: sorted
- * array + deterministic-MED group heads). Plus properties: B equals A and the naive RFC elimination after
+ * decision variants: A (selectBestPath, elimination over TIE_BREAKS) and B (ordered-candidates.ts: the
+ * only candidate inline or a sorted array + deterministic-MED group heads). Plus properties: B equals A and the naive RFC elimination after
  * random insert/remove sequences, in any order.
  */
 import { suite } from 'uvu';
@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { selectBestPath } from '../../../lib/decision/best-path.js';
 import { TIE_BREAKS } from '../../../lib/decision/tie-breaks.js';
 import type { AttrRank, Candidate, NextHopRank, PeerRank } from '../../../lib/decision/types.js';
-import { OrderedCandidates } from '../../../lib/decision/variant-b/ordered-candidates.js';
-import { Path, neighborAs, packTier, peerAddressKey, rankAttributes } from '../../../lib/decision/variant-b/index.js';
+import { addCandidate, bestCandidate, candidateCount, candidateList, removeCandidate, type CandidateHolder } from '../../../lib/decision/variant-b/ordered-candidates.js';
+import { compareOrdered, Path, PathBasis, neighborAs, packTier, peerAddressKey, rankAttributes } from '../../../lib/decision/variant-b/index.js';
 import type { PathAttributes } from '../../../lib/wire/types.js';
 import { attrs, seq, set } from '../../rib/fixtures.js';
 
@@ -24,13 +24,47 @@ let nextPeer = 1;
 
 /** A named path usable by both variants: B's Path is a Candidate (rank, peer, nh, pathId). */
 class Named extends Path {
-  constructor(readonly name: string, rank: AttrRank, peer: PeerRank, nh: NextHopRank, pathId: number) {
-    super(peer.peerId, 0, pathId, EMPTY, EMPTY, '', undefined, rank, peer, nh, true);
+  constructor(readonly name: string, basis: PathBasis, pathId: number) {
+    super(basis, 0, pathId);
+  }
+}
+
+function named(name: string, rank: AttrRank, peer: PeerRank, nh: NextHopRank, pathId: number): Named {
+  return new Named(name, new PathBasis(peer.peerId, EMPTY, EMPTY, '', undefined, rank, peer, nh, true), pathId);
+}
+
+/** Another ADD-PATH path of the same peer and attributes: it shares `c`'s basis (as the engine does). */
+function sibling(c: Named, name: string, pathId: number): Named {
+  return new Named(name, c.basis, pathId);
+}
+
+/** B's storage for one prefix, with its invariants checked on every read. */
+class Holder implements CandidateHolder<Named> {
+  one: Named | null = null;
+  many: Named[] | null = null;
+  insert(p: Named): boolean {
+    return addCandidate(this, p);
+  }
+  remove(p: Named): boolean {
+    return removeCandidate(this, p);
+  }
+  best(): Named | null {
+    return bestCandidate(this);
+  }
+  get size(): number {
+    return candidateCount(this);
+  }
+  get paths(): Named[] {
+    assert.ok(this.one === null || this.many === null, 'one and many both set');
+    assert.ok(this.many === null || this.many.length >= 2, 'many holds fewer than two');
+    const a = candidateList(this);
+    for (let i = 1; i < a.length; i++) assert.ok(compareOrdered(a[i - 1], a[i]) < 0, 'not strictly ascending');
+    return a;
   }
 }
 
 function cand(name: string, o: Spec = {}): Named {
-  return new Named(
+  return named(
     name,
     { localPref: o.localPref ?? 100, asPathLength: o.asPathLength ?? 2, origin: o.origin ?? 0, med: o.med ?? 0, medGroup: o.medGroup ?? 65001, originatorId: o.originatorId ?? -1, clusterListLength: o.clusterListLength ?? 0 },
     { peerId: o.peerId ?? nextPeer++, ebgp: o.ebgp ?? true, routerId: o.routerId ?? 100, addressKey: (o.address ?? 'ffff0a000001').padStart(32, '0') },
@@ -49,7 +83,7 @@ const VARIANTS: readonly Variant[] = [
   {
     name: 'B (ordered candidates)',
     select: (cs) => {
-      const o = new OrderedCandidates<Named>();
+      const o = new Holder();
       for (const c of cs) o.insert(c);
       return o.best();
     },
@@ -144,7 +178,9 @@ test('property: after random inserts and removes B selects what A and the naive 
   fc.assert(
     fc.property(fc.array(arbSpec, { minLength: 1, maxLength: 14 }), fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (specs, ops, acm) => {
       const cs = specs.map((o, i) => cand(`c${i}`, { ...o, peerId: i + 1, ...(acm ? { medGroup: -1 } : {}) }));
-      const o = new OrderedCandidates<Named>();
+      // ADD-PATH: some peers send a second path with the same attributes (shared basis, higher path id).
+      for (let i = 0; i < specs.length; i += 3) cs.push(sibling(cs[i], `s${i}`, cs[i].pathId + 1 + (i % 2)));
+      const o = new Holder();
       const live = new Set<Named>();
       for (const c of cs) {
         o.insert(c);
@@ -154,7 +190,9 @@ test('property: after random inserts and removes B selects what A and the naive 
         const want = naive([...live]);
         assert.is(o.best(), want);
         assert.is(selectBestPath([...live]).best, want);
-        for (let i = 1; i < o.paths.length; i++) assert.ok(o.paths[i - 1] !== o.paths[i]);
+        const stored = o.paths;
+        assert.is(stored.length, live.size);
+        for (const c of stored) assert.ok(live.has(c));
       };
       check();
       for (const op of ops) {
@@ -178,7 +216,8 @@ test('property: insert/remove report "may change the best" whenever the best act
   fc.assert(
     fc.property(fc.array(arbSpec, { minLength: 2, maxLength: 10 }), (specs) => {
       const cs = specs.map((o, i) => cand(`c${i}`, { ...o, peerId: i + 1 }));
-      const o = new OrderedCandidates<Named>();
+      for (let i = 0; i < specs.length; i += 4) cs.push(sibling(cs[i], `s${i}`, cs[i].pathId + 1));
+      const o = new Holder();
       for (const c of cs) {
         const before = o.best();
         const affects = o.insert(c);
