@@ -368,6 +368,13 @@ export class Voter {
     const reps = this.ansR;
     const vals = this.ansV;
     const answered = rv.answered();
+    if (this.mode !== 'master') {
+      const outs = this.identityOutcomes(rv, answered);
+      if (outs !== null) {
+        this.decideIdentity(rv, outs, answered, this.quorum(live.length, rv.members.size), out);
+        return out;
+      }
+    }
     for (let s = 0; s < rv.slots; s++) {
       if (rv.decisions[s] !== undefined || !rv.relevant(s, answered)) continue;
       const p = rv.keys[s];
@@ -402,6 +409,61 @@ export class Voter {
     return out;
   }
 
+  /**
+   * The common case, voted without per-prefix lookups: every replica covers every prefix, no answering
+   * replica diverged before the round, and every answer lists exactly the slots in slot order (results are
+   * sorted by prefix, so agreeing replicas' are). Then a replica's value for slot s is outcome[s] of its
+   * result. Returns the answers' outcome arrays, or null when the general path is needed.
+   */
+  private identityOutcomes(rv: RoundVote, answered: readonly number[]): Float64Array[] | null {
+    if (!this.fullCoverage || answered.length === 0) return null;
+    const outs: Float64Array[] = [];
+    for (const r of answered) {
+      if (!rv.identity(r) || rv.divergentAtStart[r].size > 0) return null;
+      const o = rv.arrived.get(r)!.result.outcome;
+      if (o.length !== rv.slots) return null;
+      outs.push(o);
+    }
+    return outs;
+  }
+
+  /** decide() on identity outcomes: a slot is decided once q answers agree (the quorum is the same for every slot). */
+  private decideIdentity(rv: RoundVote, outs: readonly Float64Array[], answered: readonly number[], q: number, out: PrefixDecision[]): void {
+    if (q <= 0 || outs.length < q) return;
+    const reps = this.ansR;
+    const vals = this.ansV;
+    const n = outs.length;
+    for (let j = 0; j < n; j++) reps[j] = answered[j];
+    for (let s = 0; s < rv.slots; s++) {
+      if (rv.decisions[s] !== undefined) continue;
+      for (let j = 0; j < n; j++) vals[j] = outs[j][s];
+      for (let j = 0; j + q <= n; j++) {
+        let c = 0;
+        for (let m = j; m < n; m++) if (vals[m] === vals[j]) c++;
+        if (c >= q) {
+          out.push(this.decideOne(rv, s, vals[j], reps, vals, n));
+          break;
+        }
+      }
+    }
+  }
+
+  /** close() shortcut: identity outcomes, all answers equal, and every slot already decided for that value. */
+  private unanimousAndDecided(rv: RoundVote, answered: readonly number[]): boolean {
+    const outs = this.identityOutcomes(rv, answered);
+    if (outs === null) return false;
+    const o0 = outs[0];
+    for (let j = 1; j < outs.length; j++) {
+      const o = outs[j];
+      for (let s = 0; s < o0.length; s++) if (o[s] !== o0[s]) return false;
+    }
+    for (let s = 0; s < o0.length; s++) {
+      const d = rv.decisions[s];
+      if (d === undefined || d.value !== o0[s]) return false;
+    }
+    return true;
+  }
+
   /** Can the round's result be handed out before every replica answered? */
   resolvable(rv: RoundVote): boolean {
     if (rv.settled) return true;
@@ -428,7 +490,10 @@ export class Voter {
     const anyDivergent = this.divergent.some((m) => m.size > 0);
     const reps = this.ansR;
     const vals = this.ansV;
-    for (let s = 0; s < rv.slots; s++) {
+    if (this.unanimousAndDecided(rv, answered)) {
+      // Every answer equals every decision: nothing to correct, book or count against anyone.
+      for (const r of answered) agreeWithMajority.set(r, rv.slots);
+    } else for (let s = 0; s < rv.slots; s++) {
       if (!rv.relevant(s, answered)) continue;
       const p = rv.keys[s];
       let n = 0;
