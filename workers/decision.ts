@@ -78,16 +78,20 @@ function init(t: InitTask): null {
   const e: EngineConfig = t.engine;
   const opts: EngineOptions = { ...e, resolveNextHop: resolver(e.resolveNextHop) };
   const impl = t.knobs.impl ?? 'a';
+  const engine = IMPLS[impl](opts);
   state = {
     index: t.replica,
     knobs: t.knobs,
     direct: t.direct,
-    engine: IMPLS[impl](opts),
+    engine,
     coverage: new PrefixCoverage(t.knobs.prefixes),
     codecs: new Map(),
     importLimits: new Map(),
     resetPeers: new Set(),
-    rib: new ReportedRib(),
+    rib: new ReportedRib((p) => {
+      const b = engine.best(p);
+      return b === null ? null : plainRoute(b);
+    }),
     ribTree: t.ribTree === false ? null : new RibTree(),
     ribDigest: 0,
     recent: [],
@@ -336,7 +340,8 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     const row = touched[j];
     if (!rib.hasOffer(row)) continue;
     const p = rib.keyOf(row);
-    const best = reportedBest(s, p, rib.offered(row), counters);
+    const offered = rib.offered(row);
+    const best = reportedBest(s, p, offered, counters);
     let d = 0;
     if (best !== null) {
       if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
@@ -347,7 +352,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
       }
     }
     if (d === rib.locOf(row)) continue;
-    rib.setLoc(row, best, d);
+    rib.setLoc(row, best, d, best === offered);
     if (s.ribTree !== null) {
       if (d === 0) s.ribTree.delete(p);
       else s.ribTree.set(p, best!, d);
@@ -405,23 +410,24 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     const row = rowAt[i];
     if (rib.locOf(row) === rib.startLoc(row)) continue;
     locChanged[i] = 1;
-    if (!rib.hasBest(row)) continue;
-    const attrs = rib.bestAttrsOf(row)!;
+    const best = rib.offered(row);
+    if (best === null) continue;
+    const attrs = best.attributes;
     if (attrs !== lastAttrs) {
       lastAttrs = attrs;
       lastAd = digestAttributes(attrs);
       recent.set(lastAd, attrs);
     }
-    const nh = rib.bestNextHopOf(row);
+    const nh = best.nextHop;
     if (nh !== lastNh || lastNhI < 0) {
       lastNh = nh;
       lastNhI = str(nh);
     }
-    bestPeer[i] = rib.bestPeerOf(row);
-    bestPathId[i] = rib.bestPathIdOf(row);
+    bestPeer[i] = best.peerId;
+    bestPathId[i] = best.pathId;
     bestAttrs[i] = lastAd;
     bestNextHop[i] = lastNhI;
-    const ll = rib.bestLinkLocalOf(row);
+    const ll = best.nextHopLinkLocal;
     if (ll !== undefined) bestLinkLocal[i] = str(ll);
   }
   // Export changes relative to round start, of prefixes whose outcome changed.

@@ -18,20 +18,23 @@ import type { PrefixKey } from '../wire/prefix.js';
 import type { PathAttributes } from '../wire/types.js';
 import { digestAttributes, exportTerm, xor53 } from './digest.js';
 
+/** The engine's current best for a prefix (what a replica reports unless a fault or a tie-break rescan differs). */
+export type EngineBest = (p: PrefixKey) => Route | null;
+
 export class ReportedRib {
   private readonly rowOf = new PrefixIndex(1024);
-  private keys: PrefixKey[] = [];
+  /** Row keys without a pointer per row: IPv4 keys in a Float64Array (NaN for an IPv6 row), IPv6 keys in a Map. */
+  private keys4 = new Float64Array(1024);
+  private readonly keys6 = new Map<number, string>();
   private loc = new Float64Array(1024);
   private exp = new Float64Array(1024);
   /**
-   * The reported best per row, as columns rather than a Route object per prefix (a million retained
-   * objects per replica were a large part of each replica's GC): peer -1 = no best.
+   * The reported best is the engine's best (looked up in the engine when needed: restate, API, tree) except
+   * for the rows in `differing` (a test fault, or a tie-break rescan that disagreed with the engine). Keeping
+   * only a flag per row, not a route, spares each replica a pointer column of a million entries.
    */
-  private bestPeer = new Int32Array(1024).fill(-1);
-  private bestPathId = new Float64Array(1024);
-  private bestAttrs: (PathAttributes | null)[] = [];
-  private bestNextHop: string[] = [];
-  private bestLinkLocal: (string | undefined)[] = [];
+  private hasBestRow = new Uint8Array(1024);
+  private readonly differing = new Map<number, Route | null>();
   private readonly freeRows: number[] = [];
   private rows = 0;
   /** Round-local: stamp[row] === epoch when the row was touched this round; its values at round start. */
@@ -39,8 +42,9 @@ export class ReportedRib {
   private loc0 = new Float64Array(1024);
   private exp0 = new Float64Array(1024);
   private epoch = 0;
-  /** Round-local: the engine's best for a row this round (valid when offerStamp[row] === epoch). */
+  /** Round-local: the engine's best for a row this round, at offerAt[row] in `offers` (valid when offerStamp[row] === epoch). */
   private offers: (Route | null)[] = [];
+  private offerAt = new Int32Array(1024);
   private offerStamp = new Int32Array(1024);
   /** Per-row scratch integer for the caller (e.g. a row's index in the round result). */
   scratch = new Int32Array(1024);
@@ -51,9 +55,12 @@ export class ReportedRib {
   /** Number of prefixes with a reported best. */
   bestCount = 0;
 
+  constructor(private readonly engineBest: EngineBest) {}
+
   beginRound(): void {
     this.epoch++;
     this.touched.length = 0;
+    this.offers = [];
   }
 
   /** The row of a prefix, allocated if new; records its round-start values on the first touch this round. */
@@ -63,10 +70,14 @@ export class ReportedRib {
       row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.rows++;
       if (row >= this.loc.length) this.grow();
       this.rowOf.set(p, row);
-      this.keys[row] = p;
+      if (typeof p === 'number') this.keys4[row] = p;
+      else {
+        this.keys4[row] = NaN;
+        this.keys6.set(row, p);
+      }
       this.loc[row] = 0;
       this.exp[row] = 0;
-      this.clearBest(row);
+      this.hasBestRow[row] = 0;
     }
     if (this.stamp[row] !== this.epoch) {
       this.stamp[row] = this.epoch;
@@ -84,20 +95,26 @@ export class ReportedRib {
 
   /** The engine's (latest) best for the row's prefix this round. */
   offer(row: number, best: Route | null): void {
-    this.offers[row] = best;
-    this.offerStamp[row] = this.epoch;
+    if (this.offerStamp[row] === this.epoch) this.offers[this.offerAt[row]] = best;
+    else {
+      this.offerStamp[row] = this.epoch;
+      this.offerAt[row] = this.offers.length;
+      this.offers.push(best);
+    }
   }
 
   hasOffer(row: number): boolean {
     return this.offerStamp[row] === this.epoch;
   }
 
+  /** This round's offer for the row (after setLoc: the best reported for it). */
   offered(row: number): Route | null {
-    return this.offers[row] ?? null;
+    return this.offerStamp[row] === this.epoch ? this.offers[this.offerAt[row]] : null;
   }
 
   keyOf(row: number): PrefixKey {
-    return this.keys[row];
+    const k = this.keys4[row];
+    return k === k ? k : this.keys6.get(row)!;
   }
 
   locOf(row: number): number {
@@ -116,38 +133,15 @@ export class ReportedRib {
     return this.exp0[row];
   }
 
-  /** The reported best of a row as a new Route (restate, API, tree), or null. */
-  bestOf(row: number): Route | null {
-    const peerId = this.bestPeer[row];
-    if (peerId < 0) return null;
-    const r: Route = { peerId, prefix: this.keys[row], pathId: this.bestPathId[row], attributes: this.bestAttrs[row]!, nextHop: this.bestNextHop[row] };
-    const ll = this.bestLinkLocal[row];
-    if (ll !== undefined) r.nextHopLinkLocal = ll;
-    return r;
-  }
-
   hasBest(row: number): boolean {
-    return this.bestPeer[row] >= 0;
+    return this.hasBestRow[row] === 1;
   }
 
-  bestPeerOf(row: number): number {
-    return this.bestPeer[row];
-  }
-
-  bestPathIdOf(row: number): number {
-    return this.bestPathId[row];
-  }
-
-  bestAttrsOf(row: number): PathAttributes | null {
-    return this.bestAttrs[row];
-  }
-
-  bestNextHopOf(row: number): string {
-    return this.bestNextHop[row];
-  }
-
-  bestLinkLocalOf(row: number): string | undefined {
-    return this.bestLinkLocal[row];
+  /** The reported best of a row (restate, API, tree), or null. */
+  bestOf(row: number): Route | null {
+    if (this.hasBestRow[row] === 0) return null;
+    const d = this.differing.get(row);
+    return d !== undefined ? d : this.engineBest(this.keyOf(row));
   }
 
   /** The reported best of a prefix (API, restate), or null. */
@@ -156,29 +150,24 @@ export class ReportedRib {
     return row < 0 ? null : this.bestOf(row);
   }
 
-  setLoc(row: number, best: Route | null, digest: number): void {
-    if ((this.bestPeer[row] < 0) !== (best === null)) this.bestCount += best === null ? -1 : 1;
-    if (best === null) this.clearBest(row);
-    else {
-      this.bestPeer[row] = best.peerId;
-      this.bestPathId[row] = best.pathId;
-      this.bestAttrs[row] = best.attributes;
-      this.bestNextHop[row] = best.nextHop;
-      this.bestLinkLocal[row] = best.nextHopLinkLocal;
-    }
+  /**
+   * Sets the row's reported best and its Loc-RIB digest. `fromEngine`: `best` is the engine's current best
+   * (else it is remembered: a fault or a rescan disagreement). During a round, also the row's offer.
+   */
+  setLoc(row: number, best: Route | null, digest: number, fromEngine: boolean): void {
+    const has = best === null ? 0 : 1;
+    if (this.hasBestRow[row] !== has) this.bestCount += has === 1 ? 1 : -1;
+    this.hasBestRow[row] = has;
+    if (fromEngine) {
+      if (this.differing.size > 0) this.differing.delete(row);
+    } else this.differing.set(row, best);
+    if (this.offerStamp[row] === this.epoch) this.offers[this.offerAt[row]] = best;
     this.loc[row] = digest;
-  }
-
-  private clearBest(row: number): void {
-    this.bestPeer[row] = -1;
-    this.bestAttrs[row] = null;
-    this.bestNextHop[row] = '';
-    this.bestLinkLocal[row] = undefined;
   }
 
   /** Sets peer's export of the row's prefix (null = withdrawn); returns the previous attributes' digest (0 = none). */
   setExport(peerId: number, row: number, attrs: PathAttributes | null): number {
-    const p = this.keys[row];
+    const p = this.keyOf(row);
     let m = this.out.get(peerId);
     if (m === undefined) this.out.set(peerId, (m = new PrefixMap()));
     const old = m.get(p);
@@ -228,32 +217,36 @@ export class ReportedRib {
   /** Frees the touched rows that no longer hold anything. */
   endRound(): void {
     for (const row of this.touched) {
-      this.offers[row] = null;
       if (this.loc[row] !== 0 || this.exp[row] !== 0) continue;
-      this.rowOf.delete(this.keys[row]);
-      this.clearBest(row);
+      const k = this.keys4[row];
+      if (k === k) this.rowOf.delete(k);
+      else {
+        this.rowOf.delete(this.keys6.get(row)!);
+        this.keys6.delete(row);
+      }
+      this.hasBestRow[row] = 0;
+      if (this.differing.size > 0) this.differing.delete(row);
       this.freeRows.push(row);
     }
   }
 
   private grow(): void {
     const n = this.loc.length * 2;
+    this.keys4 = grown(this.keys4, n);
     this.loc = grown(this.loc, n);
     this.exp = grown(this.exp, n);
     this.loc0 = grown(this.loc0, n);
     this.exp0 = grown(this.exp0, n);
     this.stamp = grown(this.stamp, n);
+    this.offerAt = grown(this.offerAt, n);
     this.offerStamp = grown(this.offerStamp, n);
     this.scratch = grown(this.scratch, n);
-    this.bestPathId = grown(this.bestPathId, n);
-    const peers = new Int32Array(n).fill(-1);
-    peers.set(this.bestPeer);
-    this.bestPeer = peers;
+    this.hasBestRow = grown(this.hasBestRow, n);
   }
 }
 
 /** A copy of a typed array in a new one of length n. */
-function grown<A extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer>>(a: A, n: number): A {
+function grown<A extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: A, n: number): A {
   const b = new (a.constructor as new (length: number) => A)(n);
   b.set(a);
   return b;

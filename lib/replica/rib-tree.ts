@@ -89,7 +89,7 @@ export function corruptLocEntry(s: CorruptibleState, t: CorruptLocTask): boolean
   const d = digestRoute(wrong.peerId, wrong.pathId, wrong.nextHop, wrong.nextHopLinkLocal, digestAttributes(wrong.attributes));
   const exp = s.rib.expOf(row);
   s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(t.prefix, digestOutcome(before, exp))), ribTerm(t.prefix, digestOutcome(d, exp)));
-  s.rib.setLoc(row, wrong, d);
+  s.rib.setLoc(row, wrong, d, false);
   s.ribTree?.set(t.prefix, wrong, d);
   return true;
 }
