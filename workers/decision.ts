@@ -195,7 +195,8 @@ function plainRoute(r: Route): Route {
 /** The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied. */
 function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: Route | null, counters: { selfCheck: number }): Route | null {
   let best = engineBest;
-  if (s.tiebreakRand !== null && best !== null) {
+  // With one candidate there is no scan order to vary (and the engine's best is that candidate).
+  if (s.tiebreakRand !== null && best !== null && s.engine.candidateCount(prefix) > 1) {
     const cands = shuffleInPlace(s.engine.candidates(prefix), s.tiebreakRand);
     const again = selectBestPath(cands).best;
     if (again === null || again.peerId !== best.peerId || again.pathId !== best.pathId || again.attributes !== best.attributes) {

@@ -21,6 +21,7 @@ export interface ReplicaEngine {
   adjRibIn(peerId: number): Iterable<Route>;
   best(prefix: PrefixKey): (Route & Candidate) | null;
   candidates(prefix: PrefixKey): (Route & Candidate)[];
+  candidateCount(prefix: PrefixKey): number;
   counts(): { paths: number; best: number; perPeer: Map<number, PeerCounts> };
 }
 

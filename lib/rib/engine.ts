@@ -262,6 +262,12 @@ export class RoutingEngine {
     return this.loc.candidates(r, this.pathById, []).map((p) => new RibRoute(prefix, p));
   }
 
+  /** How many candidates the prefix has (without building the list). */
+  candidateCount(prefix: PrefixKey): number {
+    const r = this.loc.row(prefix);
+    return r < 0 ? 0 : this.loc.count(r);
+  }
+
   best(prefix: PrefixKey): RibRoute | null {
     const r = this.loc.row(prefix);
     const b = r < 0 ? -1 : this.loc.best[r];

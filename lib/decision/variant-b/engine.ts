@@ -278,6 +278,12 @@ export class IncrementalEngine implements DecisionEngine {
     return this.find(prefix)?.best ?? null;
   }
 
+  /** How many candidates the prefix has (without building the list). */
+  candidateCount(prefix: PrefixKey): number {
+    const s = this.find(prefix);
+    return s === undefined ? 0 : s.one !== null ? 1 : s.many !== null ? s.many.length : 0;
+  }
+
   peerIds(): number[] {
     return this.order.map((n) => n.config.id);
   }
