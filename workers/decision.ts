@@ -366,7 +366,6 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   const keys6: string[] = [];
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
-    rib.scratch[row] = -1;
     const before = digestOutcome(rib.startLoc(row), rib.startExp(row));
     const after = digestOutcome(rib.locOf(row), rib.expOf(row));
     if (before === after) continue;
@@ -384,7 +383,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   for (let i = 0; i < n; i++) {
     const row = rib.find(i < n4 ? prefixes4[i] : keys6[i - n4]);
     rowAt[i] = row;
-    rib.scratch[row] = i;
+    rib.setResultIndex(row, i);
     outcome[i] = digestOutcome(rib.locOf(row), rib.expOf(row));
   }
   const locChanged = new Uint8Array(n);
@@ -438,7 +437,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   for (const [peerId, m] of acc.expStart) {
     if (acc.removedPeers.has(peerId)) continue;
     for (const [row, startD] of m) {
-      const i = rib.scratch[row];
+      const i = rib.resultIndex(row);
       if (i < 0) continue;
       const a = rib.exported(peerId, rib.keyOf(row));
       const d = a === undefined ? 0 : digestAttributes(a);

@@ -37,17 +37,19 @@ export class ReportedRib {
   private readonly differing = new Map<number, Route | null>();
   private readonly freeRows: number[] = [];
   private rows = 0;
-  /** Round-local: stamp[row] === epoch when the row was touched this round; its values at round start. */
+  /** stamp[row] === epoch when the row was touched this round; pos[row] is then its place in `touched`. */
   private stamp = new Int32Array(1024);
+  private pos = new Int32Array(1024);
+  private epoch = 0;
+  /**
+   * Round-local, by touch position (sized by the largest round, not the table): values at round start, the
+   * engine's best offered this round (hasOffer), and the caller's result index (-1 = none).
+   */
   private loc0 = new Float64Array(1024);
   private exp0 = new Float64Array(1024);
-  private epoch = 0;
-  /** Round-local: the engine's best for a row this round, at offerAt[row] in `offers` (valid when offerStamp[row] === epoch). */
   private offers: (Route | null)[] = [];
-  private offerAt = new Int32Array(1024);
-  private offerStamp = new Int32Array(1024);
-  /** Per-row scratch integer for the caller (e.g. a row's index in the round result). */
-  scratch = new Int32Array(1024);
+  private offerMark = new Uint8Array(1024);
+  private resultAt = new Int32Array(1024);
   /** Rows touched this round, in first-touch order. */
   readonly touched: number[] = [];
   /** Adj-RIB-Out mirror: peer → prefix → exported attributes (references to the engine's objects). */
@@ -65,11 +67,13 @@ export class ReportedRib {
 
   /** The row of a prefix, allocated if new; records its round-start values on the first touch this round. */
   touch(p: PrefixKey): number {
-    let row = this.rowOf.get(p);
+    const fresh = this.freeRows.length > 0 ? this.freeRows[this.freeRows.length - 1] : this.rows;
+    let row = this.rowOf.getOrSet(p, fresh);
     if (row < 0) {
-      row = this.freeRows.length > 0 ? this.freeRows.pop()! : this.rows++;
+      row = fresh;
+      if (this.freeRows.length > 0) this.freeRows.pop();
+      else this.rows++;
       if (row >= this.loc.length) this.grow();
-      this.rowOf.set(p, row);
       if (typeof p === 'number') this.keys4[row] = p;
       else {
         this.keys4[row] = NaN;
@@ -81,9 +85,14 @@ export class ReportedRib {
     }
     if (this.stamp[row] !== this.epoch) {
       this.stamp[row] = this.epoch;
-      this.loc0[row] = this.loc[row];
-      this.exp0[row] = this.exp[row];
+      const at = this.touched.length;
+      if (at >= this.loc0.length) this.growRound();
+      this.pos[row] = at;
       this.touched.push(row);
+      this.loc0[at] = this.loc[row];
+      this.exp0[at] = this.exp[row];
+      this.offerMark[at] = 0;
+      this.resultAt[at] = -1;
     }
     return row;
   }
@@ -93,23 +102,30 @@ export class ReportedRib {
     return this.rowOf.get(p);
   }
 
-  /** The engine's (latest) best for the row's prefix this round. */
+  /** The engine's (latest) best for the row's prefix this round (the row was touched). */
   offer(row: number, best: Route | null): void {
-    if (this.offerStamp[row] === this.epoch) this.offers[this.offerAt[row]] = best;
-    else {
-      this.offerStamp[row] = this.epoch;
-      this.offerAt[row] = this.offers.length;
-      this.offers.push(best);
-    }
+    const at = this.pos[row];
+    this.offerMark[at] = 1;
+    while (this.offers.length < at) this.offers.push(null);
+    this.offers[at] = best;
   }
 
   hasOffer(row: number): boolean {
-    return this.offerStamp[row] === this.epoch;
+    return this.stamp[row] === this.epoch && this.offerMark[this.pos[row]] === 1;
   }
 
   /** This round's offer for the row (after setLoc: the best reported for it). */
   offered(row: number): Route | null {
-    return this.offerStamp[row] === this.epoch ? this.offers[this.offerAt[row]] : null;
+    return this.hasOffer(row) ? this.offers[this.pos[row]] : null;
+  }
+
+  /** The caller's index for a row touched this round (e.g. its place in the round result), or -1. */
+  resultIndex(row: number): number {
+    return this.stamp[row] === this.epoch ? this.resultAt[this.pos[row]] : -1;
+  }
+
+  setResultIndex(row: number, i: number): void {
+    this.resultAt[this.pos[row]] = i;
   }
 
   keyOf(row: number): PrefixKey {
@@ -125,12 +141,13 @@ export class ReportedRib {
     return this.exp[row];
   }
 
+  /** Round-start values of a row touched this round. */
   startLoc(row: number): number {
-    return this.loc0[row];
+    return this.loc0[this.pos[row]];
   }
 
   startExp(row: number): number {
-    return this.exp0[row];
+    return this.exp0[this.pos[row]];
   }
 
   hasBest(row: number): boolean {
@@ -161,7 +178,7 @@ export class ReportedRib {
     if (fromEngine) {
       if (this.differing.size > 0) this.differing.delete(row);
     } else this.differing.set(row, best);
-    if (this.offerStamp[row] === this.epoch) this.offers[this.offerAt[row]] = best;
+    if (this.hasOffer(row)) this.offers[this.pos[row]] = best;
     this.loc[row] = digest;
   }
 
@@ -235,13 +252,17 @@ export class ReportedRib {
     this.keys4 = grown(this.keys4, n);
     this.loc = grown(this.loc, n);
     this.exp = grown(this.exp, n);
+    this.stamp = grown(this.stamp, n);
+    this.pos = grown(this.pos, n);
+    this.hasBestRow = grown(this.hasBestRow, n);
+  }
+
+  private growRound(): void {
+    const n = this.loc0.length * 2;
     this.loc0 = grown(this.loc0, n);
     this.exp0 = grown(this.exp0, n);
-    this.stamp = grown(this.stamp, n);
-    this.offerAt = grown(this.offerAt, n);
-    this.offerStamp = grown(this.offerStamp, n);
-    this.scratch = grown(this.scratch, n);
-    this.hasBestRow = grown(this.hasBestRow, n);
+    this.offerMark = grown(this.offerMark, n);
+    this.resultAt = grown(this.resultAt, n);
   }
 }
 

@@ -204,6 +204,28 @@ export class PrefixIndex {
     }
   }
 
+  /** k's value if present; else sets k to v (v ≥ 0) and returns -1 — one probe where get + set take two. */
+  getOrSet(k: PrefixKey, v: number): number {
+    if (typeof k !== 'number') {
+      const old = this.other.get(k);
+      if (old !== undefined) return old;
+      this.other.set(k, v);
+      return -1;
+    }
+    const keys = this.ks;
+    const mask = this.mask;
+    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+      const s = keys[i];
+      if (s === k) return this.vs[i];
+      if (s === EMPTY) {
+        keys[i] = k;
+        this.vs[i] = v;
+        if (++this.count * 2 > mask) this.grow();
+        return -1;
+      }
+    }
+  }
+
   /** Removes k; returns its value or -1. */
   delete(k: PrefixKey): number {
     if (typeof k !== 'number') {
