@@ -43,9 +43,8 @@ class PrefixSlot implements CandidateHolder<Path> {
   /** Adj-RIB-In paths that import rejected: kept for soft reconfiguration and dumps; null when none. */
   rejected: Path[] | null = null;
   best: Path | null = null;
-  /** Call bookkeeping: the call that last touched the slot, the best before it, and whether it must be re-decided. */
+  /** Call bookkeeping: the call that last touched the slot (its best before the call is in `touchedBefore`), and whether it must be re-decided. */
   stamp = 0;
-  before: Path | null = null;
   stale = false;
   constructor(readonly prefix: PrefixKey) {}
 }
@@ -124,6 +123,8 @@ export class IncrementalEngine implements DecisionEngine {
   private readonly exportCaches = new Map<string, ExportCache>();
   private call = 0;
   private touched: PrefixSlot[] = [];
+  /** Parallel to `touched`: each slot's best when the call first touched it. */
+  private touchedBefore: (Path | null)[] = [];
   private withBest = 0;
   /**
    * Last import result, valid for the same neighbour and received attribute set when its policy does not
@@ -193,7 +194,7 @@ export class IncrementalEngine implements DecisionEngine {
         const b = old.basis;
         this.removePath(s, old);
         if (b.accepted) n.accepted--;
-        this.place(n, s, new Path(this.basisOf(n, old.prefix, b.received, b.nextHop, b.nextHopLinkLocal), old.prefix, old.pathId));
+        this.place(n, s, new Path(this.basisOf(n, s.prefix, b.received, b.nextHop, b.nextHopLinkLocal), s, old.pathId));
       }
       mine.length = 0;
     }
@@ -380,9 +381,9 @@ export class IncrementalEngine implements DecisionEngine {
   private touch(s: PrefixSlot): void {
     if (s.stamp === this.call) return;
     s.stamp = this.call;
-    s.before = s.best;
     s.stale = false;
     this.touched.push(s);
+    this.touchedBefore.push(s.best);
   }
 
   private forgetImportMemo(): void {
@@ -448,7 +449,7 @@ export class IncrementalEngine implements DecisionEngine {
       this.removePath(s, old);
       if (old.basis.accepted) n.accepted--;
     }
-    this.place(n, s, new Path(b, prefix, pathId));
+    this.place(n, s, new Path(b, s, pathId));
   }
 
   private unlearn(n: Neighbour, prefix: PrefixKey, pathId: number): void {
@@ -466,10 +467,10 @@ export class IncrementalEngine implements DecisionEngine {
   private decide(): EngineDelta {
     const delta = emptyDelta();
     const touched = this.touched;
+    const before = this.touchedBefore;
     for (let i = 0; i < touched.length; i++) {
       const s = touched[i];
-      const prev = s.before;
-      s.before = null;
+      const prev = before[i];
       if (s.stale) s.best = bestCandidate(s);
       const best = s.best;
       if (emptySlot(s)) this.forget(s);
@@ -481,6 +482,7 @@ export class IncrementalEngine implements DecisionEngine {
       for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s, best, source, delta);
     }
     touched.length = 0;
+    before.length = 0;
     return delta;
   }
 

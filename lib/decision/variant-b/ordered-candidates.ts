@@ -68,10 +68,30 @@ export function addCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p: T)
   }
   const affects = p.basis.tierKey <= a[0].basis.tierKey;
   const i = searchOrdered(a, p);
-  const at = i >= 0 ? i : -i - 1;
-  if (at === a.length) a.push(p);
-  else a.splice(at, 0, p);
+  h.many = withInserted(a, i >= 0 ? i : -i - 1, p);
   return affects;
+}
+
+/**
+ * Arrays are replaced, not grown in place: a pushed or spliced JS array reserves ~1.5× + 16 elements, which
+ * for the typical 2–10 candidates would be most of the slot's memory. A fresh array of the exact size costs
+ * one short-lived allocation per change instead.
+ */
+function withInserted<T>(a: readonly T[], at: number, p: T): T[] {
+  const n = a.length;
+  const b = new Array<T>(n + 1);
+  for (let j = 0; j < at; j++) b[j] = a[j];
+  b[at] = p;
+  for (let j = at; j < n; j++) b[j + 1] = a[j];
+  return b;
+}
+
+function withRemoved<T>(a: readonly T[], at: number): T[] {
+  const n = a.length - 1;
+  const b = new Array<T>(n);
+  for (let j = 0; j < at; j++) b[j] = a[j];
+  for (let j = at; j < n; j++) b[j] = a[j + 1];
+  return b;
 }
 
 /** Remove (by order position, then identity); returns true when it can change the best path. */
@@ -90,12 +110,10 @@ export function removeCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p:
     if (i < 0) return false;
   }
   const affects = p.basis.tierKey <= a[0].basis.tierKey;
-  if (i === a.length - 1) a.pop();
-  else a.splice(i, 1);
-  if (a.length === 1) {
-    h.one = a[0];
+  if (a.length === 2) {
+    h.one = a[1 - i];
     h.many = null;
-  }
+  } else h.many = withRemoved(a, i);
   return affects;
 }
 

@@ -1,6 +1,7 @@
 /**
  * Variant B's path objects. A `Path` exists per (peer, prefix, path id) in the Adj-RIB-In, so it is kept
- * to three fields: the prefix, the RFC 7911 path id and a `PathBasis` — everything that depends only on
+ * to three fields: its prefix's slot (the prefix is read from there: no number box per path), the RFC 7911
+ * path id and a `PathBasis` — everything that depends only on
  * (peer, post-policy attribute set, next hop), computed once and shared by all the paths of an UPDATE
  * (typically tens of prefixes). The basis holds, flat, the numbers the ordered structure compares
  * (OrderKey); the Path exposes the public route shape (DecisionRoute: the same fields as variant A's
@@ -90,12 +91,21 @@ export class PathBasis implements OrderKey {
   }
 }
 
+/** Where a path's prefix is kept (engine.ts PrefixSlot). */
+export interface PrefixHolder {
+  readonly prefix: PrefixKey;
+}
+
 export class Path implements DecisionRoute, OrderedPath {
   constructor(
     readonly basis: PathBasis,
-    readonly prefix: PrefixKey,
+    readonly slot: PrefixHolder,
     readonly pathId: number,
   ) {}
+
+  get prefix(): PrefixKey {
+    return this.slot.prefix;
+  }
 
   get peerId(): number {
     return this.basis.peerId;

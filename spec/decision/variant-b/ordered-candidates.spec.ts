@@ -20,12 +20,13 @@ const test = suite('decision/variant-b ordered candidates');
 type Spec = Partial<{ reachable: boolean; localPref: number; asPathLength: number; origin: number; med: number; medGroup: number; ebgp: boolean; igpCost: number; routerId: number; originatorId: number; clusterListLength: number; address: string; pathId: number; peerId: number }>;
 
 const EMPTY: PathAttributes = Object.freeze({});
+const NO_PREFIX = Object.freeze({ prefix: 0 });
 let nextPeer = 1;
 
 /** A named path usable by both variants: B's Path is a Candidate (rank, peer, nh, pathId). */
 class Named extends Path {
   constructor(readonly name: string, basis: PathBasis, pathId: number) {
-    super(basis, 0, pathId);
+    super(basis, NO_PREFIX, pathId);
   }
 }
 
