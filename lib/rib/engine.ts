@@ -356,12 +356,41 @@ export class RoutingEngine {
     loc.dirty[r] = 0;
   }
 
-  /** A path enters or leaves row `r`: the best may change unless the current best beats it before MED. */
+  /**
+   * A path leaves row `r`: the best may change unless the current best beats it before MED.
+   * Invariant while a row is not dirty: `loc.best[r]` is the best of its current candidates.
+   */
   private affects(r: number, p: RibPath): void {
     const loc = this.loc;
     if (loc.dirty[r] !== 0) return;
     const b = loc.best[r];
     if (b < 0 || b === p.id || !beatsBeforeMed(this.pathById[b]!, p)) loc.dirty[r] = 1;
+  }
+
+  /**
+   * A path enters row `r` (before loc.add). The best of a clean row is the lexicographic minimum of its
+   * candidates over the steps before MED (each of those steps keeps the minimum of its key among the
+   * survivors), so: the best beats `p` before MED → unchanged; `p` beats the best before MED → `p` beats
+   * every candidate there and is the new best (reachable, since it beats a reachable best at step 1); no
+   * best → `p` if its next hop is reachable (the others, if any, are not). Otherwise (a tie before MED)
+   * the row is re-decided in finish().
+   */
+  private enters(r: number, p: RibPath): void {
+    const loc = this.loc;
+    if (loc.dirty[r] !== 0) return;
+    const b = loc.best[r];
+    if (b < 0) {
+      if (p.nh.reachable) loc.best[r] = p.id;
+      return;
+    }
+    if (b === p.id) {
+      loc.dirty[r] = 1;
+      return;
+    }
+    const best = this.pathById[b]!;
+    if (beatsBeforeMed(best, p)) return;
+    if (beatsBeforeMed(p, best)) loc.best[r] = p.id;
+    else loc.dirty[r] = 1;
   }
 
   // ── path table ──────────────────────────────────────────────────────────────────────────────────────
@@ -437,7 +466,7 @@ export class RoutingEngine {
     const imp = st.importer.run(prefix, attrs);
     const p = this.path(st, imp, pathId, attrs, nh, ll);
     if (imp === null) return p;
-    this.affects(r, p);
+    this.enters(r, p);
     this.loc.add(r, p.id);
     st.accepted++;
     return p;
@@ -509,30 +538,32 @@ export class RoutingEngine {
     const byId = this.pathById;
     for (let i = 0; i < n; i++) {
       const r = touched[i];
-      const first = loc.firstCandidate(r);
-      if (loc.dirty[r] === 0) {
-        // Only paths the best beats before MED came or went: the best is unchanged (beatsBeforeMed).
-        // A prefix whose only announcements were rejected (loop, import policy) leaves an empty row:
-        // drop it, or every prefix ever rejected would stay allocated (found by the variant-b differential).
-        if (loc.unused(r)) loc.release(r);
-        continue;
+      if (loc.dirty[r] !== 0) {
+        const first = loc.firstCandidate(r);
+        let best: RibPath | null;
+        if (first < 0) best = null;
+        else if (loc.count(r) === 1) {
+          const only = byId[first]!;
+          best = only.nh.reachable ? only : null; // what selectBestPath answers for one candidate
+        } else best = selectBestPath(loc.candidates(r, byId, this.scratch)).best;
+        loc.best[r] = best === null ? -1 : best.id;
       }
-      let best: RibPath | null;
-      if (first < 0) best = null;
-      else if (loc.count(r) === 1) {
-        const only = byId[first]!;
-        best = only.nh.reachable ? only : null; // what selectBestPath answers for one candidate
-      } else best = selectBestPath(loc.candidates(r, byId, this.scratch)).best;
+      // Clean rows kept their best exact as paths came and went (enters, affects).
+      const bestId = loc.best[r];
       const prevId = touchedPrev[i];
-      const prev = prevId < 0 ? null : byId[prevId]!; // ids read in this batch are not reused before sweep()
-      loc.best[r] = best === null ? -1 : best.id;
-      if (best !== null && prev === null) this.bestCount++;
-      else if (best === null && prev !== null) this.bestCount--;
-      if (!sameBest(best, prev)) {
-        const prefix = loc.prefixOf(r);
-        delta.change(prefix, best);
-        this.exportPrefix(prefix, best, delta);
+      if (bestId !== prevId) {
+        const best = bestId < 0 ? null : byId[bestId]!;
+        const prev = prevId < 0 ? null : byId[prevId]!; // ids read in this batch are not reused before sweep()
+        if (best !== null && prev === null) this.bestCount++;
+        else if (best === null && prev !== null) this.bestCount--;
+        if (!sameBest(best, prev)) {
+          const prefix = loc.prefixOf(r);
+          delta.change(prefix, best);
+          this.exportPrefix(prefix, best, delta);
+        }
       }
+      // A prefix whose only announcements were rejected (loop, import policy) leaves an empty row: drop
+      // it, or every prefix ever rejected would stay allocated (found by the variant-b differential).
       if (loc.unused(r)) loc.release(r);
     }
     this.touchedCount = 0;
