@@ -362,7 +362,8 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   // Prefixes whose outcome changed: IPv4 first, then IPv6, each sorted by key (the result's index order).
   // Sorted, every agreeing replica lists the same prefixes in the same order whatever its order seed, and
   // the voter maps their results onto each other without hashing a prefix (voter.ts RoundVote.index).
-  const keys4: number[] = [];
+  const keys4 = new Float64Array(touched.length);
+  let n4 = 0;
   const keys6: string[] = [];
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
@@ -371,12 +372,11 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     if (before === after) continue;
     const p = rib.keyOf(row);
     s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
-    if (typeof p === 'number') keys4.push(p);
+    if (typeof p === 'number') keys4[n4++] = p;
     else keys6.push(p);
   }
-  const prefixes4 = Float64Array.from(keys4).sort();
+  const prefixes4 = keys4.slice(0, n4).sort();
   keys6.sort();
-  const n4 = prefixes4.length;
   const n = n4 + keys6.length;
   const rowAt = new Int32Array(n);
   const outcome = new Float64Array(n);
