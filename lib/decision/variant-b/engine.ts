@@ -11,7 +11,9 @@
  *   - Adj-RIB-In: not per peer. Each slot holds every received path of its prefix (candidates sorted, the
  *     import-rejected ones in a side list); a peer's path is found in the slot by (peer, path id).
  *     Per-peer walks (session down, soft reconfiguration, dumps) scan the tables.
- *   - Paths share a `PathBasis` per (peer, post-policy attributes, next hop): a path is three fields.
+ *   - Paths share a `PathBasis` per (peer, post-policy attributes, next hop), and a slot stores that basis
+ *     itself for a path without ADD-PATH path id (path.ts): no object per path; route objects are built
+ *     only when a route leaves the engine.
  *   - Its own RFC 4271 §9.1 comparison (compare.ts), rank and loop checks (path.ts, import-filter.ts).
  * Shared with A on purpose: the codec (lib/wire), policy evaluation (lib/policy) and export (lib/export).
  * Export is shared for now because it is not the decision process and its output must be byte-identical
@@ -33,16 +35,16 @@ import type { DecisionEngine, EngineCounts } from '../../rib/decision-engine.js'
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from '../../rib/types.js';
 import { ImportFilter, type ImportResult, type LocalIdentity } from './import-filter.js';
 import { addCandidate, bestCandidate, candidateList, removeCandidate, type CandidateHolder } from './ordered-candidates.js';
-import { Path, PathBasis, peerAddressKey } from './path.js';
+import { AddPathEntry, Path, PathBasis, peerAddressKey, type PathEntry } from './path.js';
 import { NumericKeyTable } from './slot-table.js';
 
 /** One prefix: every received path (candidates ordered, import-rejected aside), the best, and call bookkeeping. */
-class PrefixSlot implements CandidateHolder<Path> {
-  one: Path | null = null;
-  many: Path[] | null = null;
+class PrefixSlot implements CandidateHolder<PathEntry> {
+  one: PathEntry | null = null;
+  many: PathEntry[] | null = null;
   /** Adj-RIB-In paths that import rejected: kept for soft reconfiguration and dumps; null when none. */
-  rejected: Path[] | null = null;
-  best: Path | null = null;
+  rejected: PathEntry[] | null = null;
+  best: PathEntry | null = null;
   /** Call bookkeeping: the call that last touched the slot (its best before the call is in `touchedBefore`), and whether it must be re-decided. */
   stamp = 0;
   stale = false;
@@ -55,12 +57,12 @@ function emptySlot(s: PrefixSlot): boolean {
 }
 
 /** Is `p` the path of (peer, path id)? Without ADD-PATH (`byId` false) a peer has one path per prefix. */
-function isPathOf(p: Path, peerId: number, pathId: number, byId: boolean): boolean {
+function isPathOf(p: PathEntry, peerId: number, pathId: number, byId: boolean): boolean {
   return p.basis.peerId === peerId && (!byId || p.pathId === pathId);
 }
 
 /** The slot's path from (peer, path id), or null. */
-function findPath(s: PrefixSlot, peerId: number, pathId: number, byId: boolean): Path | null {
+function findPath(s: PrefixSlot, peerId: number, pathId: number, byId: boolean): PathEntry | null {
   const one = s.one;
   if (one !== null) {
     if (isPathOf(one, peerId, pathId, byId)) return one;
@@ -74,7 +76,7 @@ function findPath(s: PrefixSlot, peerId: number, pathId: number, byId: boolean):
 }
 
 /** Append the slot's paths from `peerId` (accepted and rejected) to `out`. */
-function collectPeer(s: PrefixSlot, peerId: number, out: Path[]): void {
+function collectPeer(s: PrefixSlot, peerId: number, out: PathEntry[]): void {
   if (s.one !== null) {
     if (s.one.basis.peerId === peerId) out.push(s.one);
   } else if (s.many !== null) {
@@ -99,8 +101,18 @@ interface Neighbour {
   readonly adjOut: Map<PrefixSlot, PathAttributes>;
 }
 
+/** The route object of a stored path (built when a route leaves the engine). */
+function routeOf(s: PrefixSlot, e: PathEntry): Path {
+  return new Path(e.basis, s, e.pathId);
+}
+
+/** The stored entry of a path: its basis when the path id is 0. */
+function entryOf(b: PathBasis, pathId: number): PathEntry {
+  return pathId === 0 ? b : new AddPathEntry(b, pathId);
+}
+
 /** Same Loc-RIB content: peer, path id, post-policy attribute object, next hops. */
-function sameRoute(a: Path | null, b: Path | null): boolean {
+function sameRoute(a: PathEntry | null, b: PathEntry | null): boolean {
   if (a === b) return true;
   if (a === null || b === null || a.pathId !== b.pathId) return false;
   const x = a.basis;
@@ -124,7 +136,7 @@ export class IncrementalEngine implements DecisionEngine {
   private call = 0;
   private touched: PrefixSlot[] = [];
   /** Parallel to `touched`: each slot's best when the call first touched it. */
-  private touchedBefore: (Path | null)[] = [];
+  private touchedBefore: (PathEntry | null)[] = [];
   private withBest = 0;
   /**
    * Last import result, valid for the same neighbour and received attribute set when its policy does not
@@ -134,7 +146,7 @@ export class IncrementalEngine implements DecisionEngine {
   private lastReceived: PathAttributes | null = null;
   private lastResult: ImportResult | null = null;
   /** Scratch list for per-peer walks. */
-  private readonly mine: Path[] = [];
+  private readonly mine: PathEntry[] = [];
 
   constructor(private readonly opts: EngineOptions) {
     const clusterId = opts.clusterId ?? opts.routerId; // RFC 4456 §7
@@ -194,7 +206,7 @@ export class IncrementalEngine implements DecisionEngine {
         const b = old.basis;
         this.removePath(s, old);
         if (b.accepted) n.accepted--;
-        this.place(n, s, new Path(this.basisOf(n, s.prefix, b.received, b.nextHop, b.nextHopLinkLocal), s, old.pathId));
+        this.place(n, s, entryOf(this.basisOf(n, s.prefix, b.received, b.nextHop, b.nextHopLinkLocal), old.pathId));
       }
       mine.length = 0;
     }
@@ -256,7 +268,7 @@ export class IncrementalEngine implements DecisionEngine {
   }
 
   *locRib(): Iterable<Route> {
-    for (const s of this.slots()) if (s.best !== null) yield s.best;
+    for (const s of this.slots()) if (s.best !== null) yield routeOf(s, s.best);
   }
 
   *adjRibIn(peerId: number): Iterable<Route> {
@@ -272,11 +284,16 @@ export class IncrementalEngine implements DecisionEngine {
 
   candidates(prefix: PrefixKey): Path[] {
     const s = this.find(prefix);
-    return s === undefined ? [] : candidateList(s);
+    if (s === undefined) return [];
+    const list = candidateList(s);
+    const out = new Array<Path>(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = routeOf(s, list[i]);
+    return out;
   }
 
   best(prefix: PrefixKey): Path | null {
-    return this.find(prefix)?.best ?? null;
+    const s = this.find(prefix);
+    return s === undefined || s.best === null ? null : routeOf(s, s.best);
   }
 
   /** How many candidates the prefix has (without building the list). */
@@ -335,14 +352,14 @@ export class IncrementalEngine implements DecisionEngine {
     yield* this.v6.values();
   }
 
-  /** A peer's Adj-RIB-In: a walk over every slot. */
+  /** A peer's Adj-RIB-In as route objects: a walk over every slot. */
   private *pathsOf(n: Neighbour): Iterable<Path> {
     const id = n.config.id;
-    const mine: Path[] = [];
+    const mine: PathEntry[] = [];
     for (const s of this.slots()) {
       collectPeer(s, id, mine);
       if (mine.length === 0) continue;
-      yield* mine;
+      for (const e of mine) yield routeOf(s, e);
       mine.length = 0;
     }
   }
@@ -417,7 +434,7 @@ export class IncrementalEngine implements DecisionEngine {
   }
 
   /** Put a new path into its slot: accepted paths join the ordered candidates. */
-  private place(n: Neighbour, s: PrefixSlot, p: Path): void {
+  private place(n: Neighbour, s: PrefixSlot, p: PathEntry): void {
     this.touch(s);
     if (p.basis.accepted) {
       if (addCandidate(s, p)) s.stale = true;
@@ -427,7 +444,7 @@ export class IncrementalEngine implements DecisionEngine {
   }
 
   /** Take a path out of its slot. */
-  private removePath(s: PrefixSlot, p: Path): void {
+  private removePath(s: PrefixSlot, p: PathEntry): void {
     this.touch(s);
     if (p.basis.accepted) {
       if (removeCandidate(s, p) || s.best === p) s.stale = true;
@@ -449,7 +466,7 @@ export class IncrementalEngine implements DecisionEngine {
       this.removePath(s, old);
       if (old.basis.accepted) n.accepted--;
     }
-    this.place(n, s, new Path(b, s, pathId));
+    this.place(n, s, entryOf(b, pathId));
   }
 
   private unlearn(n: Neighbour, prefix: PrefixKey, pathId: number): void {
@@ -472,13 +489,14 @@ export class IncrementalEngine implements DecisionEngine {
       const s = touched[i];
       const prev = before[i];
       if (s.stale) s.best = bestCandidate(s);
-      const best = s.best;
+      const entry = s.best;
       if (emptySlot(s)) this.forget(s);
-      if (sameRoute(best, prev)) continue;
+      if (sameRoute(entry, prev)) continue;
       if (prev === null) this.withBest++;
-      else if (best === null) this.withBest--;
+      else if (entry === null) this.withBest--;
+      const best = entry === null ? null : routeOf(s, entry);
       delta.locRib.push({ prefix: s.prefix, best });
-      const source = best === null ? null : this.neighbours.get(best.basis.peerId)?.config ?? null;
+      const source = entry === null ? null : this.neighbours.get(entry.basis.peerId)?.config ?? null;
       for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s, best, source, delta);
     }
     touched.length = 0;
@@ -508,7 +526,7 @@ export class IncrementalEngine implements DecisionEngine {
   private syncAdjOut(n: Neighbour, delta: EngineDelta): void {
     for (const s of this.slots()) {
       const b = s.best;
-      if (b !== null) this.exportTo(n, s, b, this.neighbours.get(b.basis.peerId)?.config ?? null, delta);
+      if (b !== null) this.exportTo(n, s, routeOf(s, b), this.neighbours.get(b.basis.peerId)?.config ?? null, delta);
     }
     for (const s of [...n.adjOut.keys()]) if (s.best === null) this.exportTo(n, s, null, null, delta);
   }

@@ -1,11 +1,15 @@
 /**
- * Variant B's path objects. A `Path` exists per (peer, prefix, path id) in the Adj-RIB-In, so it is kept
- * to three fields: its prefix's slot (the prefix is read from there: no number box per path), the RFC 7911
- * path id and a `PathBasis` — everything that depends only on
- * (peer, post-policy attribute set, next hop), computed once and shared by all the paths of an UPDATE
- * (typically tens of prefixes). The basis holds, flat, the numbers the ordered structure compares
- * (OrderKey); the Path exposes the public route shape (DecisionRoute: the same fields as variant A's
- * paths, so callers cannot tell them apart) through getters.
+ * Variant B's path objects.
+ *
+ * Stored: a `PathBasis` holds everything that depends only on (peer, post-policy attribute set, next
+ * hop), computed once and shared by all the paths of an UPDATE (typically tens of prefixes), including,
+ * flat, the numbers the ordered structure compares (OrderKey). A slot stores the basis ITSELF as the
+ * entry of a path with path id 0 (every path without ADD-PATH: no per-path object at all), and an
+ * `AddPathEntry` (basis + path id) otherwise — `PathEntry` is either.
+ *
+ * Exposed: a `Path` (basis, slot, path id) is the public route shape (DecisionRoute: the same fields as
+ * variant A's paths, through getters), built when a route leaves the engine (deltas, best(),
+ * candidates(), walks). Its identity carries no meaning; equal fields mean the same route.
  */
 import { asPathLength } from '../../wire/attributes/as-path.js';
 import { parseIpv4, parseIpv6 } from '../../wire/address.js';
@@ -58,7 +62,10 @@ export function peerAddressKey(address: string): string {
 }
 
 /** What a path shares with every path of the same peer, post-policy attribute set and next hop. */
-export class PathBasis implements OrderKey {
+export class PathBasis implements OrderKey, OrderedPath {
+  /** As an entry (OrderedPath) the basis stands for the path with path id 0. */
+  readonly basis: PathBasis;
+  readonly pathId = 0;
   readonly tierKey: number;
   readonly medGroup: number;
   readonly med: number;
@@ -88,10 +95,22 @@ export class PathBasis implements OrderKey {
     this.bgpId = rank.originatorId >= 0 ? rank.originatorId : peer.routerId; // RFC 4456 §9
     this.clusterLen = rank.clusterListLength;
     this.addrKey = peer.addressKey;
+    this.basis = this;
   }
 }
 
-/** Where a path's prefix is kept (engine.ts PrefixSlot). */
+/** The stored entry of a path with a non-zero RFC 7911 path id. */
+export class AddPathEntry implements OrderedPath {
+  constructor(
+    readonly basis: PathBasis,
+    readonly pathId: number,
+  ) {}
+}
+
+/** What a slot stores per path. */
+export type PathEntry = PathBasis | AddPathEntry;
+
+/** Where a route's prefix is kept (engine.ts PrefixSlot). */
 export interface PrefixHolder {
   readonly prefix: PrefixKey;
 }
