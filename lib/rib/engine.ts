@@ -94,6 +94,8 @@ export class RoutingEngine {
   private touchedPrev = new Int32Array(1024);
   private touchedCount = 0;
   private readonly scratch: RibPath[] = [];
+  /** Rows of the NLRI being announced (announceAll). */
+  private rowScratch = new Int32Array(64);
   private readonly exportRoute: ExportRoute = { peerId: 0, prefix: 0, pathId: 0, attributes: {} as PathAttributes, nextHop: '', nextHopLinkLocal: undefined };
   private bestCount = 0;
   private readonly exportCaches = new Map<string, ExportCache>();
@@ -208,7 +210,7 @@ export class RoutingEngine {
       const nh = attrs?.nextHop;
       const ids = u.nlriPathIds;
       if (withdrawAll || attrs === null || nh === undefined) for (let i = 0; i < u.nlri.length; i++) this.withdraw(st, u.nlri[i], ids?.[i] ?? 0);
-      else for (let i = 0; i < u.nlri.length; i++) this.announce(st, u.nlri[i], ids?.[i] ?? 0, attrs, nh, undefined);
+      else this.announceAll(st, u.nlri, ids, attrs, nh);
     }
     const mp = u.mpReach;
     if (mp !== undefined && mp.safi === 1 && this.familyOn(st, mp.afi) && mp.nlri.length > 0) {
@@ -472,9 +474,30 @@ export class RoutingEngine {
     return p;
   }
 
+  /**
+   * The IPv4 NLRI of one UPDATE: rows are found and marked for all of them first, then each is announced.
+   * The first loop is only hash probes and row reads, independent from one prefix to the next, so the
+   * CPU overlaps their cache misses (the table is far larger than the caches and the prefixes of an
+   * UPDATE are scattered in it); interleaved with the per-prefix work they were taken one at a time.
+   */
+  private announceAll(st: PeerState, keys: readonly PrefixKey[], ids: readonly number[] | undefined, attrs: PathAttributes, nh: string): void {
+    const n = keys.length;
+    if (this.rowScratch.length < n) this.rowScratch = new Int32Array(n * 2);
+    const rows = this.rowScratch;
+    const loc = this.loc;
+    for (let i = 0; i < n; i++) rows[i] = loc.rowFor(keys[i]);
+    for (let i = 0; i < n; i++) this.mark(rows[i]);
+    for (let i = 0; i < n; i++) this.announceAt(st, rows[i], keys[i], ids?.[i] ?? 0, attrs, nh, undefined);
+  }
+
   private announce(st: PeerState, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): void {
     const r = this.loc.rowFor(prefix);
     this.mark(r);
+    this.announceAt(st, r, prefix, pathId, attrs, nh, ll);
+  }
+
+  /** Announce at row r (already marked in this batch). */
+  private announceAt(st: PeerState, r: number, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): void {
     // The new path goes in before the old one leaves (the order does not matter: both only mark the row
     // and edit its candidate list), so the Adj-RIB-In is probed once.
     const p = this.importPath(st, r, prefix, pathId, attrs, nh, ll);

@@ -26,23 +26,23 @@ export interface ImportContext {
   readonly alwaysCompareMed: boolean;
 }
 
-interface CacheEntry {
-  /** Loop detected: rejected whatever the policy says. */
-  readonly loop: boolean;
-  /** The result when the policy does not depend on the prefix (null = rejected; undefined = not yet known). */
-  result: Imported | null | undefined;
-  /** Prefix-dependent policy: result per deciding term (index term + 1), created on first use. */
-  byTerm: (Imported | null | undefined)[] | null;
+/** Prefix-dependent policy: the result per deciding term (index term + 1) of one attribute set. */
+class ByTerm {
+  readonly results: (Imported | null | undefined)[] = [];
 }
 
 /** Why a received path is not a candidate (for logs and tests). */
 export type ImportVerdict = 'accepted' | 'as-path-loop' | 'originator-id-loop' | 'cluster-list-loop' | 'policy-reject' | 'as-path-too-long' | 'attributes-too-large';
 
 export class ImportPipeline {
-  private cache = new WeakMap<PathAttributes, CacheEntry>();
+  /**
+   * Per received attribute set: the result itself (null = rejected: loop or policy) when the policy does
+   * not depend on the prefix — no object per set beyond the result — else a ByTerm (null when looped).
+   */
+  private cache = new WeakMap<PathAttributes, Imported | ByTerm | null>();
   /** The previous lookup: the NLRI of one UPDATE share one attribute set. */
   private lastAttrs: PathAttributes | null = null;
-  private lastEntry: CacheEntry | null = null;
+  private lastEntry: Imported | ByTerm | null = null;
 
   constructor(
     private readonly peer: EnginePeer,
@@ -63,22 +63,19 @@ export class ImportPipeline {
 
   /** The post-policy attributes and their rank, or null when the path is not a candidate. */
   run(prefix: PrefixKey, a: PathAttributes): Imported | null {
-    let e = a === this.lastAttrs ? this.lastEntry! : this.cache.get(a);
+    let e = a === this.lastAttrs ? this.lastEntry : this.cache.get(a);
     if (e === undefined) {
-      e = { loop: this.loopVerdict(a) !== 'accepted', result: undefined, byTerm: null };
+      if (this.loopVerdict(a) !== 'accepted') e = null;
+      else if (this.policy.prefixDependent) e = new ByTerm();
+      else e = this.build(a, evaluatePolicy(this.policy, prefix, a));
       this.cache.set(a, e);
     }
     this.lastAttrs = a;
     this.lastEntry = e;
-    if (e.loop) return null;
-    if (!this.policy.prefixDependent) {
-      if (e.result === undefined) e.result = this.build(a, evaluatePolicy(this.policy, prefix, a));
-      return e.result;
-    }
+    if (!(e instanceof ByTerm)) return e;
     const term = evaluatePolicy(this.policy, prefix, a);
-    const byTerm = (e.byTerm ??= []);
-    let r = byTerm[term + 1];
-    if (r === undefined) r = byTerm[term + 1] = this.build(a, term);
+    let r = e.results[term + 1];
+    if (r === undefined) r = e.results[term + 1] = this.build(a, term);
     return r;
   }
 

@@ -54,15 +54,17 @@ export class LocRibTable {
 
   /** The prefix's row, created (no candidate, no best) if absent. */
   rowFor(prefix: PrefixKey): number {
-    let r = this.index.get(prefix);
-    if (r >= 0) return r;
-    r = this.freeRows.length > 0 ? this.freeRows.pop()! : this.newRow();
+    // One probe: offer the row a new prefix would get (the next free one), take it only if inserted.
+    const free = this.freeRows;
+    const next = free.length > 0 ? free[free.length - 1] : this.rows;
+    const known = this.index.getOrSet(prefix, next);
+    if (known >= 0) return known;
+    const r = free.length > 0 ? free.pop()! : this.newRow();
     if (typeof prefix === 'number') this.keyNum[r] = prefix;
     else {
       this.keyNum[r] = NaN;
       this.keyStr.set(r, prefix);
     }
-    this.index.set(prefix, r);
     return r;
   }
 
