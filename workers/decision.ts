@@ -14,7 +14,7 @@ import { parseIpv4, parseIpv6 } from '../lib/wire/address.js';
 import { parsePrefix, prefixContains, type PrefixKey } from '../lib/wire/prefix.js';
 import type { CodecContext, PathAttributes, UpdateMessage } from '../lib/wire/types.js';
 import { selectBestPath } from '../lib/decision/best-path.js';
-import type { EngineDelta, EngineOptions, PeerOut, Route } from '../lib/rib/types.js';
+import type { EngineDelta, EngineOptions, LocBest, PeerOut, Route } from '../lib/rib/types.js';
 import { IMPLS, type ReplicaEngine } from '../lib/replica/impls.js';
 import { PrefixCoverage, seededRandom, shuffleInPlace, type ReplicaKnobs } from '../lib/replica/knobs.js';
 import { FaultInjector } from '../lib/replica/faults.js';
@@ -22,7 +22,7 @@ import { encodeAdjRibIn } from '../lib/replica/resync.js';
 import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
 import { RibTree, corruptLocEntry, type RibTreeResult } from '../lib/replica/rib-tree.js';
-import { ReportedRib } from '../lib/replica/reported-rib.js';
+import { ReportedRib, routeOf } from '../lib/replica/reported-rib.js';
 import {
   ROUNDS_KEPT,
   type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
@@ -163,13 +163,19 @@ class VotedRound {
   readonly expStart = new Map<number, Map<number, number>>();
   readonly removedPeers = new Set<number>();
 
+  /** One closure per round, not per UPDATE: offers an engine's Loc-RIB change. */
+  private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null) => void;
+
   constructor(private readonly s: ReplicaState) {
     s.rib.beginRound();
+    const rib = s.rib;
+    this.onLocChange = (prefix, best) => rib.offer(rib.touch(prefix), best);
   }
 
   add(d: EngineDelta): void {
     const rib = this.s.rib;
-    for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
+    if (d.forEachLocChange !== undefined) d.forEachLocChange(this.onLocChange);
+    else for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
     for (const [peerId, o] of d.out) {
       for (const p of o.withdraw) this.setExport(peerId, p, null);
       for (const [p, a] of o.announce) this.setExport(peerId, p, a);
@@ -193,7 +199,7 @@ function plainRoute(r: Route): Route {
 }
 
 /** The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied. */
-function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: Route | null, counters: { selfCheck: number }): Route | null {
+function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: LocBest | null, counters: { selfCheck: number }): LocBest | null {
   let best = engineBest;
   // With one candidate there is no scan order to vary (and the engine's best is that candidate).
   if (s.tiebreakRand !== null && best !== null && s.engine.candidateCount(prefix) > 1) {
@@ -205,10 +211,10 @@ function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: Route | nu
     }
   }
   if (s.faults.active && best !== null) {
-    const b = best;
-    best = s.faults.wrongBest(prefix, b, () => s.engine.candidates(prefix)) ?? b;
-    const nh = s.faults.nextHop(prefix, best.nextHop);
-    if (nh !== best.nextHop) best = { ...plainRoute(best), nextHop: nh };
+    const b = routeOf(prefix, best);
+    const r = s.faults.wrongBest(prefix, b, () => s.engine.candidates(prefix)) ?? b;
+    const nh = s.faults.nextHop(prefix, r.nextHop);
+    best = nh !== r.nextHop ? { ...plainRoute(r), nextHop: nh } : r === b ? best : r;
   }
   return best;
 }
@@ -307,7 +313,10 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
   {
     if (s.faults.active || s.tiebreakRand !== null) {
       const counters = { selfCheck: 0 };
-      for (const [p, b] of acc.loc) acc.loc.set(p, reportedBest(s, p, b, counters));
+      for (const [p, b] of acc.loc) {
+        const r = reportedBest(s, p, b, counters);
+        acc.loc.set(p, r === null ? null : routeOf(p, r));
+      }
     }
     const delta = mergeDirect(acc);
     for (const [peerId, m] of acc.out) if (!acc.removedPeers.has(peerId)) for (const [p, a] of m) s.rib.mirror(peerId, p, a);
@@ -335,7 +344,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   const touched = rib.touched;
   // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
   // does not include the prefix) is computed once per run of equal routes.
-  let memo: Route | null = null;
+  let memo: LocBest | null = null;
   let memoD = 0;
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];

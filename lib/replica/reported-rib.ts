@@ -13,7 +13,7 @@
  * `startLoc(row)` / `startExp(row)`; `endRound()` frees rows left empty.
  */
 import { PrefixIndex, PrefixMap } from '../rib/prefix-map.js';
-import type { Route } from '../rib/types.js';
+import type { LocBest, Route } from '../rib/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { PathAttributes } from '../wire/types.js';
 import { digestAttributes, exportTerm, xor53 } from './digest.js';
@@ -47,7 +47,7 @@ export class ReportedRib {
    */
   private loc0 = new Float64Array(1024);
   private exp0 = new Float64Array(1024);
-  private offers: (Route | null)[] = [];
+  private offers: (LocBest | null)[] = [];
   private offerMark = new Uint8Array(1024);
   private resultAt = new Int32Array(1024);
   /** Rows touched this round, in first-touch order. */
@@ -103,7 +103,7 @@ export class ReportedRib {
   }
 
   /** The engine's (latest) best for the row's prefix this round (the row was touched). */
-  offer(row: number, best: Route | null): void {
+  offer(row: number, best: LocBest | null): void {
     const at = this.pos[row];
     this.offerMark[at] = 1;
     while (this.offers.length < at) this.offers.push(null);
@@ -115,7 +115,7 @@ export class ReportedRib {
   }
 
   /** This round's offer for the row (after setLoc: the best reported for it). */
-  offered(row: number): Route | null {
+  offered(row: number): LocBest | null {
     return this.hasOffer(row) ? this.offers[this.pos[row]] : null;
   }
 
@@ -171,13 +171,13 @@ export class ReportedRib {
    * Sets the row's reported best and its Loc-RIB digest. `fromEngine`: `best` is the engine's current best
    * (else it is remembered: a fault or a rescan disagreement). During a round, also the row's offer.
    */
-  setLoc(row: number, best: Route | null, digest: number, fromEngine: boolean): void {
+  setLoc(row: number, best: LocBest | null, digest: number, fromEngine: boolean): void {
     const has = best === null ? 0 : 1;
     if (this.hasBestRow[row] !== has) this.bestCount += has === 1 ? 1 : -1;
     this.hasBestRow[row] = has;
     if (fromEngine) {
       if (this.differing.size > 0) this.differing.delete(row);
-    } else this.differing.set(row, best);
+    } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
     if (this.hasOffer(row)) this.offers[this.pos[row]] = best;
     this.loc[row] = digest;
   }
@@ -264,6 +264,13 @@ export class ReportedRib {
     this.offerMark = grown(this.offerMark, n);
     this.resultAt = grown(this.resultAt, n);
   }
+}
+
+/** A plain Route of a prefix and a best. */
+export function routeOf(prefix: PrefixKey, b: LocBest): Route {
+  const r: Route = { peerId: b.peerId, prefix, pathId: b.pathId, attributes: b.attributes, nextHop: b.nextHop };
+  if (b.nextHopLinkLocal !== undefined) r.nextHopLinkLocal = b.nextHopLinkLocal;
+  return r;
 }
 
 /** A copy of a typed array in a new one of length n. */

@@ -43,7 +43,7 @@ export class RibTree {
   private readonly fib = new Fib();
 
   /** The replica reports `best` (whose Loc-RIB digest is `digest`) for `prefix`. */
-  set(prefix: PrefixKey, best: Route, digest: number): void {
+  set(prefix: PrefixKey, best: { readonly nextHop: string }, digest: number): void {
     this.fib.put(locRibEntry(prefix, best.nextHop, digest));
   }
 

@@ -39,6 +39,10 @@ export class RibDelta implements EngineDelta {
     return out;
   }
 
+  forEachLocChange(f: (prefix: PrefixKey, best: RibPath | null) => void): void {
+    for (let i = 0; i < this.prefixes.length; i++) f(this.prefixes[i], this.bests[i]);
+  }
+
   /** Number of Loc-RIB changes, without building them. */
   get locRibChanges(): number {
     return this.prefixes.length;

@@ -66,6 +66,20 @@ export interface PeerOut {
 export interface EngineDelta {
   locRib: { prefix: PrefixKey; best: Route | null }[];
   out: Map<number, PeerOut>;
+  /**
+   * The Loc-RIB changes without building `locRib`'s objects (optional: a replica prefers it): `best` is the
+   * engine's own immutable path (the Route fields without the prefix), valid after later updates too.
+   */
+  forEachLocChange?(f: (prefix: PrefixKey, best: LocBest | null) => void): void;
+}
+
+/** A Loc-RIB best without its prefix (a Route minus `prefix`; an engine's interned path satisfies it). */
+export interface LocBest {
+  readonly peerId: number;
+  readonly pathId: number;
+  readonly attributes: PathAttributes;
+  readonly nextHop: string;
+  readonly nextHopLinkLocal?: string | undefined;
 }
 
 export interface PeerCounts {
