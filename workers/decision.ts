@@ -371,13 +371,26 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
   // Prefixes whose outcome changed: IPv4 first, then IPv6, each sorted by key (the result's index order).
   // Sorted, every agreeing replica lists the same prefixes in the same order whatever its order seed, and
   // the voter maps their results onto each other without hashing a prefix (voter.ts RoundVote.index).
+  // Consecutive prefixes mostly have equal (Loc-RIB digest, export XOR) pairs: hash each run once.
+  let mLoc = 0;
+  let mExp = 0;
+  let mOut = 0;
+  const outcomeOf = (loc: number, exp: number): number => {
+    if (loc === 0 && exp === 0) return 0; // no route, no export (new or gone prefixes: not a memo miss)
+    if (loc !== mLoc || exp !== mExp) {
+      mLoc = loc;
+      mExp = exp;
+      mOut = digestOutcome(loc, exp);
+    }
+    return mOut;
+  };
   const keys4 = new Float64Array(touched.length);
   let n4 = 0;
   const keys6: string[] = [];
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
-    const before = digestOutcome(rib.startLoc(row), rib.startExp(row));
-    const after = digestOutcome(rib.locOf(row), rib.expOf(row));
+    const before = outcomeOf(rib.startLoc(row), rib.startExp(row));
+    const after = outcomeOf(rib.locOf(row), rib.expOf(row));
     if (before === after) continue;
     const p = rib.keyOf(row);
     s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
@@ -393,7 +406,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     const row = rib.find(i < n4 ? prefixes4[i] : keys6[i - n4]);
     rowAt[i] = row;
     rib.setResultIndex(row, i);
-    outcome[i] = digestOutcome(rib.locOf(row), rib.expOf(row));
+    outcome[i] = outcomeOf(rib.locOf(row), rib.expOf(row));
   }
   const locChanged = new Uint8Array(n);
   const bestPeer = new Int32Array(n).fill(-1);
