@@ -90,7 +90,7 @@ function init(t: InitTask): null {
     resetPeers: new Set(),
     rib: new ReportedRib((p) => {
       const b = engine.best(p);
-      return b === null ? null : plainRoute(b);
+      return b === null ? null : routeOf(p, b);
     }),
     ribTree: t.ribTree === false ? null : new RibTree(),
     ribDigest: 0,
@@ -192,12 +192,6 @@ class VotedRound {
   }
 }
 
-function plainRoute(r: Route): Route {
-  const o: Route = { peerId: r.peerId, prefix: r.prefix, pathId: r.pathId, attributes: r.attributes, nextHop: r.nextHop };
-  if (r.nextHopLinkLocal !== undefined) o.nextHopLinkLocal = r.nextHopLinkLocal;
-  return o;
-}
-
 /** The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied. */
 function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: LocBest | null, counters: { selfCheck: number }): LocBest | null {
   let best = engineBest;
@@ -214,14 +208,14 @@ function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: LocBest | 
     const b = routeOf(prefix, best);
     const r = s.faults.wrongBest(prefix, b, () => s.engine.candidates(prefix)) ?? b;
     const nh = s.faults.nextHop(prefix, r.nextHop);
-    best = nh !== r.nextHop ? { ...plainRoute(r), nextHop: nh } : r === b ? best : r;
+    best = nh !== r.nextHop ? { ...routeOf(prefix, r), nextHop: nh } : r === b ? best : r;
   }
   return best;
 }
 
 function mergeDirect(acc: RoundAccumulator): EngineDelta {
   const delta: EngineDelta = { locRib: [], out: new Map() };
-  for (const [prefix, best] of acc.loc) delta.locRib.push({ prefix, best: best === null ? null : plainRoute(best) });
+  for (const [prefix, best] of acc.loc) delta.locRib.push({ prefix, best: best === null ? null : routeOf(prefix, best) });
   for (const [peerId, m] of acc.out) {
     if (acc.removedPeers.has(peerId)) continue;
     const o: PeerOut = { announce: new Map(), withdraw: new Set() };
@@ -506,10 +500,7 @@ function fetchAttrs(digests: Float64Array): FetchAttrsResult {
 
 function restate(prefixes: PrefixKey[]): RestateResult {
   const s = state!;
-  const best = prefixes.map((p) => {
-    const b = s.rib.best(p);
-    return b === null ? null : plainRoute(b);
-  });
+  const best = prefixes.map((p) => s.rib.best(p)); // already plain Routes (ReportedRib.bestOf)
   const exports = [...s.rib.out.entries()].sort((a, b) => a[0] - b[0]).map(([peerId, m]) => ({ peerId, attrs: prefixes.map((p) => m.get(p) ?? null) }));
   return { best, exports };
 }
