@@ -3,14 +3,15 @@
  * the same contract as variant A's RoutingEngine (lib/rib/decision-engine.ts), written independently.
  *
  * How it differs from A:
- *   - Loc-RIB: two tables, IPv4 (its own open-addressing table on numeric keys, slot-table.ts) and IPv6
- *     (a Map on string keys), of `PrefixSlot`s whose candidates are kept sorted by a total storage order
- *     (ordered-candidates.ts: the only candidate inline, two or more in a sorted array); the best path is
- *     read off the front tier with an explicit deterministic-MED elimination, not found by scanning all
- *     candidates.
- *   - Adj-RIB-In: not per peer. Each slot holds every received path of its prefix (candidates sorted, the
- *     import-rejected ones in a side list); a peer's path is found in the slot by (peer, path id).
- *     Per-peer walks (session down, soft reconfiguration, dumps) scan the tables.
+ *   - Loc-RIB: two tables, IPv4 (its own open-addressing table whose hash positions are the prefixes'
+ *     positions, slot-table.ts) and IPv6 (a Map on string keys to rows); per position ONE value holds the
+ *     candidates, kept sorted by a total storage order (ordered-candidates.ts: the only candidate itself,
+ *     two or more in a sorted array). The best path is not stored: it is read off the front tier with an
+ *     explicit deterministic-MED elimination whenever needed, never found by scanning all candidates.
+ *   - Adj-RIB-In: not per peer. Each position holds every received path of its prefix (candidates sorted,
+ *     the import-rejected ones in a side Map); a peer's path is found there by (peer, path id). Per-peer
+ *     walks (session down, soft reconfiguration, dumps) scan the tables.
+ *   - Adj-RIB-Out: per peer, a column over the same positions (created when the peer is first exported to).
  *   - Paths share a `PathBasis` per (peer, post-policy attributes, next hop), and a slot stores that basis
  *     itself for a path without ADD-PATH path id (path.ts): no object per path; route objects are built
  *     only when a route leaves the engine.
@@ -19,8 +20,10 @@
  * Export is shared for now because it is not the decision process and its output must be byte-identical
  * for the voter to compare replicas' exports; a second export implementation is a separate N-version step.
  *
- * Each call collects the prefixes it touches, re-decides each once at the end, and exports only the
- * prefixes whose best changed (peer, path id, attribute object, next hops) to every peer.
+ * Each call collects the prefixes it touches (with their best before the call), re-decides each once at
+ * the end, and exports only the prefixes whose best changed (peer, path id, attribute object, next hops) to
+ * every peer. Nothing per prefix is an object (DESIGN principle 6); a change in the returned delta is the
+ * stored entry itself (delta.ts).
  */
 import { Afi } from '../../wire/iana.js';
 import { parseIpv4 } from '../../wire/address.js';
@@ -34,26 +37,23 @@ import { EngineError } from '../../rib/errors.js';
 import type { DecisionEngine, EngineCounts } from '../../rib/decision-engine.js';
 import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from '../../rib/types.js';
 import { ImportFilter, type ImportResult, type LocalIdentity } from './import-filter.js';
-import { addCandidate, bestCandidate, candidateList, removeCandidate, type CandidateHolder } from './ordered-candidates.js';
+import { bestCandidate, candidateCount, candidateList, isMany, withCandidate, withoutCandidate, type Candidates } from './ordered-candidates.js';
 import { AddPathEntry, Path, PathBasis, peerAddressKey, type PathEntry } from './path.js';
-import { NumericKeyTable } from './slot-table.js';
+import { Ipv4SlotTable, Ipv6SlotTable } from './slot-table.js';
+import { ChangeList } from './delta.js';
 
-/** One prefix: every received path (candidates ordered, import-rejected aside), the best, and call bookkeeping. */
-class PrefixSlot implements CandidateHolder<PathEntry> {
-  one: PathEntry | null = null;
-  many: PathEntry[] | null = null;
-  /** Adj-RIB-In paths that import rejected: kept for soft reconfiguration and dumps; null when none. */
-  rejected: PathEntry[] | null = null;
-  best: PathEntry | null = null;
-  /** Call bookkeeping: the call that last touched the slot (its best before the call is in `touchedBefore`), and whether it must be re-decided. */
-  stamp = 0;
-  stale = false;
-  constructor(readonly prefix: PrefixKey) {}
-}
+type Held = Candidates<PathEntry>;
 
-/** A slot with no path at all can be dropped from its table. */
-function emptySlot(s: PrefixSlot): boolean {
-  return s.one === null && s.many === null && s.rejected === null;
+/** One address family: its prefix table and what the engine keeps beside it, by position. */
+interface Family {
+  /** 0 = IPv4, 1 = IPv6 (index of the neighbours' Adj-RIB-Out columns). */
+  readonly index: 0 | 1;
+  readonly table: Ipv4SlotTable<Held> | Ipv6SlotTable<Held>;
+  /** Adj-RIB-In paths that import rejected (kept for soft reconfiguration and dumps), by position. */
+  rejected: Map<number, PathEntry[]>;
+  /** Positions the current call touched, and parallel, each one's best when first touched. */
+  readonly touched: number[];
+  readonly before: (PathEntry | null)[];
 }
 
 /** Is `p` the path of (peer, path id)? Without ADD-PATH (`byId` false) a peer has one path per prefix. */
@@ -61,49 +61,55 @@ function isPathOf(p: PathEntry, peerId: number, pathId: number, byId: boolean): 
   return p.basis.peerId === peerId && (!byId || p.pathId === pathId);
 }
 
-/** The slot's path from (peer, path id), or null. */
-function findPath(s: PrefixSlot, peerId: number, pathId: number, byId: boolean): PathEntry | null {
-  const one = s.one;
-  if (one !== null) {
-    if (isPathOf(one, peerId, pathId, byId)) return one;
-  } else if (s.many !== null) {
-    const a = s.many;
-    for (let i = 0; i < a.length; i++) if (isPathOf(a[i], peerId, pathId, byId)) return a[i];
+/** The position's path from (peer, path id), or null. */
+function findPath(f: Family, pos: number, peerId: number, pathId: number, byId: boolean): PathEntry | null {
+  const c = f.table.vals[pos];
+  if (c !== null) {
+    if (!isMany(c)) {
+      if (isPathOf(c, peerId, pathId, byId)) return c;
+    } else for (let i = 0; i < c.length; i++) if (isPathOf(c[i], peerId, pathId, byId)) return c[i];
   }
-  const r = s.rejected;
-  if (r !== null) for (let i = 0; i < r.length; i++) if (isPathOf(r[i], peerId, pathId, byId)) return r[i];
+  if (f.rejected.size === 0) return null;
+  const r = f.rejected.get(pos);
+  if (r !== undefined) for (let i = 0; i < r.length; i++) if (isPathOf(r[i], peerId, pathId, byId)) return r[i];
   return null;
 }
 
-/** Append the slot's paths from `peerId` (accepted and rejected) to `out`. */
-function collectPeer(s: PrefixSlot, peerId: number, out: PathEntry[]): void {
-  if (s.one !== null) {
-    if (s.one.basis.peerId === peerId) out.push(s.one);
-  } else if (s.many !== null) {
-    for (const p of s.many) if (p.basis.peerId === peerId) out.push(p);
+/** Append the position's paths from `peerId` (accepted and rejected) to `out`. */
+function collectPeer(f: Family, pos: number, peerId: number, out: PathEntry[]): void {
+  const c = f.table.vals[pos];
+  if (c !== null) {
+    if (!isMany(c)) {
+      if (c.basis.peerId === peerId) out.push(c);
+    } else for (const p of c) if (p.basis.peerId === peerId) out.push(p);
   }
-  if (s.rejected !== null) for (const p of s.rejected) if (p.basis.peerId === peerId) out.push(p);
+  const r = f.rejected.get(pos);
+  if (r !== undefined) for (const p of r) if (p.basis.peerId === peerId) out.push(p);
 }
+
+/** Adj-RIB-Out over a family's positions: exported attributes, undefined where nothing is advertised. */
+type OutColumn = (PathAttributes | undefined)[];
 
 interface Neighbour {
   config: EnginePeer;
   readonly rank: PeerRank;
   filter: ImportFilter;
   exporter: ExportPipeline;
-  /** Paths in the pre-policy Adj-RIB-In (they live in the prefix slots). */
+  /** Paths in the pre-policy Adj-RIB-In (they live in the prefix tables). */
   received: number;
   accepted: number;
   /**
-   * Adj-RIB-Out keyed by the prefix's slot object (identity hash: cheaper than hashing IPv4 keys, which
-   * exceed the small-integer range). A slot is only forgotten once it has no best, and by then every
-   * Adj-RIB-Out entry for it has been withdrawn, so no entry outlives its slot.
+   * Adj-RIB-Out per family, a column over the family's positions (null until the first export). A position
+   * is only forgotten once it has no best, and by then its entries have been withdrawn, so no entry
+   * outlives its prefix.
    */
-  readonly adjOut: Map<PrefixSlot, PathAttributes>;
+  readonly out: [OutColumn | null, OutColumn | null];
+  advertised: number;
 }
 
 /** The route object of a stored path (built when a route leaves the engine). */
-function routeOf(s: PrefixSlot, e: PathEntry): Path {
-  return new Path(e.basis, s, e.pathId);
+function routeOf(prefix: PrefixKey, e: PathEntry): Path {
+  return new Path(e.basis, prefix, e.pathId);
 }
 
 /** The stored entry of a path: its basis when the path id is 0. */
@@ -123,20 +129,27 @@ function sameRoute(a: PathEntry | null, b: PathEntry | null): boolean {
 /** At most this many bases (next hops) are kept per import result; beyond, paths get their own. */
 const MAX_SHARED_BASES = 8;
 
+/** The Route export reads: one per engine, refilled per (prefix, best); the export pipeline does not keep it. */
+interface ExportRoute {
+  peerId: number;
+  prefix: PrefixKey;
+  pathId: number;
+  attributes: PathAttributes;
+  nextHop: string;
+  nextHopLinkLocal: string | undefined;
+}
+
 export class IncrementalEngine implements DecisionEngine {
   private readonly neighbours = new Map<number, Neighbour>();
   /** Ascending peer id (export fan-out order, peerIds()). */
   private order: Neighbour[] = [];
-  private readonly v4 = new NumericKeyTable<PrefixSlot>();
-  private readonly v6 = new Map<string, PrefixSlot>();
+  private readonly v4: Family = { index: 0, table: new Ipv4SlotTable<Held>(), rejected: new Map(), touched: [], before: [] };
+  private readonly v6: Family = { index: 1, table: new Ipv6SlotTable<Held>(), rejected: new Map(), touched: [], before: [] };
   private readonly resolved = new Map<string, NextHopRank>();
   private readonly local: LocalIdentity;
   private readonly exportCtx: { asn: number; clusterId: string };
   private readonly exportCaches = new Map<string, ExportCache>();
-  private call = 0;
-  private touched: PrefixSlot[] = [];
-  /** Parallel to `touched`: each slot's best when the call first touched it. */
-  private touchedBefore: (PathEntry | null)[] = [];
+  private readonly exportRoute: ExportRoute = { peerId: 0, prefix: 0, pathId: 0, attributes: {}, nextHop: '', nextHopLinkLocal: undefined };
   private withBest = 0;
   /**
    * Last import result, valid for the same neighbour and received attribute set when its policy does not
@@ -165,11 +178,12 @@ export class IncrementalEngine implements DecisionEngine {
       exporter: this.makeExporter(peer, compilePolicy(peer.exportPolicy)),
       received: 0,
       accepted: 0,
-      adjOut: new Map(),
+      out: [null, null],
+      advertised: 0,
     };
     this.neighbours.set(peer.id, n);
     this.order = [...this.neighbours.values()].sort((a, b) => a.config.id - b.config.id);
-    const delta = emptyDelta();
+    const delta = new ChangeList();
     this.syncAdjOut(n, delta);
     return delta;
   }
@@ -179,12 +193,15 @@ export class IncrementalEngine implements DecisionEngine {
     this.neighbours.delete(peerId);
     this.order = this.order.filter((x) => x !== n);
     this.forgetImportMemo();
-    this.call++;
     const mine = this.mine;
-    for (const s of this.slots()) {
-      collectPeer(s, peerId, mine);
-      for (let i = 0; i < mine.length; i++) this.removePath(s, mine[i]);
-      mine.length = 0;
+    for (const f of [this.v4, this.v6]) {
+      const t = f.table;
+      for (let i = 0; i < t.end; i++) {
+        if (!t.live(i)) continue;
+        collectPeer(f, i, peerId, mine);
+        for (let j = 0; j < mine.length; j++) this.removePath(f, i, mine[j]);
+        mine.length = 0;
+      }
     }
     return this.decide();
   }
@@ -197,18 +214,21 @@ export class IncrementalEngine implements DecisionEngine {
     n.filter = new ImportFilter(n.config, imp, this.local);
     n.exporter = this.makeExporter(n.config, exp);
     this.forgetImportMemo();
-    this.call++;
     const mine = this.mine;
-    for (const s of this.slots()) {
-      collectPeer(s, peerId, mine);
-      for (let i = 0; i < mine.length; i++) {
-        const old = mine[i];
-        const b = old.basis;
-        this.removePath(s, old);
-        if (b.accepted) n.accepted--;
-        this.place(n, s, entryOf(this.basisOf(n, s.prefix, b.received, b.nextHop, b.nextHopLinkLocal), old.pathId));
+    for (const f of [this.v4, this.v6]) {
+      const t = f.table;
+      for (let i = 0; i < t.end; i++) {
+        if (!t.live(i)) continue;
+        collectPeer(f, i, peerId, mine);
+        for (let j = 0; j < mine.length; j++) {
+          const old = mine[j];
+          const b = old.basis;
+          this.removePath(f, i, old);
+          if (b.accepted) n.accepted--;
+          this.place(n, f, i, entryOf(this.basisOf(n, t.keyAt(i), b.received, b.nextHop, b.nextHopLinkLocal), old.pathId));
+        }
+        mine.length = 0;
       }
-      mine.length = 0;
     }
     const delta = this.decide();
     this.syncAdjOut(n, delta);
@@ -224,34 +244,36 @@ export class IncrementalEngine implements DecisionEngine {
    */
   applyUpdate(peerId: number, u: UpdateMessage): EngineDelta {
     const n = this.neighbour(peerId);
-    this.call++;
     const fam = n.config.families;
     const asWithdraw = u.treatment === 'treat-as-withdraw' || u.treatment === 'afi-safi-disable';
+    const mp = u.mpReach;
+    const mpCarried = mp !== undefined && mp.safi === 1 && this.carries(n, mp.afi);
+    // IPv4 positions move only here, before anything is touched: room for every NLRI this UPDATE may add.
+    this.reserve4((fam.ipv4 ? u.nlri.length : 0) + (mpCarried && mp.afi === Afi.Ipv4 ? mp.nlri.length : 0));
     if (fam.ipv4) {
       const ids = u.withdrawnPathIds;
-      for (let i = 0; i < u.withdrawn.length; i++) this.unlearn(n, u.withdrawn[i], ids?.[i] ?? 0);
+      for (let i = 0; i < u.withdrawn.length; i++) this.unlearn(n, u.withdrawn[i], ids === undefined ? 0 : ids[i]);
     }
     const un = u.mpUnreach;
     if (un !== undefined && un.safi === 1 && this.carries(n, un.afi)) {
       const ids = un.pathIds;
-      for (let i = 0; i < un.withdrawn.length; i++) this.unlearn(n, un.withdrawn[i], ids?.[i] ?? 0);
+      for (let i = 0; i < un.withdrawn.length; i++) this.unlearn(n, un.withdrawn[i], ids === undefined ? 0 : ids[i]);
     }
     const a = u.attributes;
     if (fam.ipv4 && u.nlri.length > 0) {
       const ids = u.nlriPathIds;
       const nh = a === null ? undefined : a.nextHop;
       for (let i = 0; i < u.nlri.length; i++) {
-        const id = ids?.[i] ?? 0;
+        const id = ids === undefined ? 0 : ids[i];
         // RFC 7606 §3 (d): no NEXT_HOP for IPv4 NLRI = missing well-known mandatory → withdraw.
         if (asWithdraw || a === null || nh === undefined) this.unlearn(n, u.nlri[i], id);
         else this.learn(n, u.nlri[i], id, a, nh, undefined);
       }
     }
-    const mp = u.mpReach;
-    if (mp !== undefined && mp.safi === 1 && this.carries(n, mp.afi)) {
+    if (mpCarried) {
       const ids = mp.pathIds;
       for (let i = 0; i < mp.nlri.length; i++) {
-        const id = ids?.[i] ?? 0;
+        const id = ids === undefined ? 0 : ids[i];
         if (asWithdraw || a === null) this.unlearn(n, mp.nlri[i], id);
         else this.learn(n, mp.nlri[i], id, a, mp.nextHop.global, mp.nextHop.linkLocal);
       }
@@ -262,13 +284,29 @@ export class IncrementalEngine implements DecisionEngine {
   // ── views ───────────────────────────────────────────────────────────────────────────────────────────
 
   adjRibOut(peerId: number): PeerOut {
+    const n = this.neighbour(peerId);
     const announce = new Map<PrefixKey, PathAttributes>();
-    for (const [s, a] of this.neighbour(peerId).adjOut) announce.set(s.prefix, a);
+    for (const f of [this.v4, this.v6]) {
+      const col = n.out[f.index];
+      if (col === null) continue;
+      const t = f.table;
+      for (let i = 0; i < col.length; i++) {
+        const a = col[i];
+        if (a !== undefined) announce.set(t.keyAt(i), a);
+      }
+    }
     return { announce, withdraw: new Set() };
   }
 
   *locRib(): Iterable<Route> {
-    for (const s of this.slots()) if (s.best !== null) yield routeOf(s, s.best);
+    for (const f of [this.v4, this.v6]) {
+      const t = f.table;
+      for (let i = 0; i < t.end; i++) {
+        if (!t.live(i)) continue;
+        const b = bestCandidate(t.vals[i]);
+        if (b !== null) yield routeOf(t.keyAt(i), b);
+      }
+    }
   }
 
   *adjRibIn(peerId: number): Iterable<Route> {
@@ -283,23 +321,20 @@ export class IncrementalEngine implements DecisionEngine {
   }
 
   candidates(prefix: PrefixKey): Path[] {
-    const s = this.find(prefix);
-    if (s === undefined) return [];
-    const list = candidateList(s);
+    const list = candidateList(this.held(prefix));
     const out = new Array<Path>(list.length);
-    for (let i = 0; i < list.length; i++) out[i] = routeOf(s, list[i]);
+    for (let i = 0; i < list.length; i++) out[i] = routeOf(prefix, list[i]);
     return out;
   }
 
   best(prefix: PrefixKey): Path | null {
-    const s = this.find(prefix);
-    return s === undefined || s.best === null ? null : routeOf(s, s.best);
+    const b = bestCandidate(this.held(prefix));
+    return b === null ? null : routeOf(prefix, b);
   }
 
   /** How many candidates the prefix has (without building the list). */
   candidateCount(prefix: PrefixKey): number {
-    const s = this.find(prefix);
-    return s === undefined ? 0 : s.one !== null ? 1 : s.many !== null ? s.many.length : 0;
+    return candidateCount(this.held(prefix));
   }
 
   peerIds(): number[] {
@@ -311,7 +346,7 @@ export class IncrementalEngine implements DecisionEngine {
     const perPeer = new Map<number, PeerCounts>();
     for (const n of this.order) {
       paths += n.accepted;
-      perPeer.set(n.config.id, { received: n.received, accepted: n.accepted, advertised: n.adjOut.size });
+      perPeer.set(n.config.id, { received: n.received, accepted: n.accepted, advertised: n.advertised });
     }
     return { paths, best: this.withBest, perPeer };
   }
@@ -346,41 +381,46 @@ export class IncrementalEngine implements DecisionEngine {
     return (typeof prefix === 'number' ? n.config.codec.addPathIpv4 : n.config.codec.addPathIpv6) === true;
   }
 
-  /** Every slot, IPv4 then IPv6. The tables must not change meanwhile (slots are only forgotten in decide()). */
-  private *slots(): Iterable<PrefixSlot> {
-    yield* this.v4.values();
-    yield* this.v6.values();
+  /** A prefix's candidates (null when unknown). */
+  private held(prefix: PrefixKey): Held {
+    const pos = typeof prefix === 'number' ? (this.v4.table as Ipv4SlotTable<Held>).find(prefix) : (this.v6.table as Ipv6SlotTable<Held>).find(prefix);
+    return pos < 0 ? null : (typeof prefix === 'number' ? this.v4 : this.v6).table.vals[pos];
   }
 
-  /** A peer's Adj-RIB-In as route objects: a walk over every slot. */
+  /** Room for `n` new IPv4 prefixes; when the table is re-laid, the columns kept beside it follow. */
+  private reserve4(n: number): void {
+    const moved = (this.v4.table as Ipv4SlotTable<Held>).reserve(n);
+    if (moved === null) return;
+    const size = this.v4.table.end;
+    if (this.v4.rejected.size > 0) {
+      const r = new Map<number, PathEntry[]>();
+      for (const [pos, list] of this.v4.rejected) r.set(moved[pos], list);
+      this.v4.rejected = r;
+    }
+    for (const nb of this.order) {
+      const col = nb.out[0];
+      if (col === null) continue;
+      const c: OutColumn = new Array(size);
+      for (let j = 0; j < col.length; j++) if (col[j] !== undefined) c[moved[j]] = col[j];
+      nb.out[0] = c;
+    }
+  }
+
+  /** A peer's Adj-RIB-In as route objects: a walk over every position. */
   private *pathsOf(n: Neighbour): Iterable<Path> {
     const id = n.config.id;
     const mine: PathEntry[] = [];
-    for (const s of this.slots()) {
-      collectPeer(s, id, mine);
-      if (mine.length === 0) continue;
-      for (const e of mine) yield routeOf(s, e);
-      mine.length = 0;
+    for (const f of [this.v4, this.v6]) {
+      const t = f.table;
+      for (let i = 0; i < t.end; i++) {
+        if (!t.live(i)) continue;
+        collectPeer(f, i, id, mine);
+        if (mine.length === 0) continue;
+        const prefix = t.keyAt(i);
+        for (const e of mine) yield routeOf(prefix, e);
+        mine.length = 0;
+      }
     }
-  }
-
-  private find(prefix: PrefixKey): PrefixSlot | undefined {
-    return typeof prefix === 'number' ? this.v4.get(prefix) : this.v6.get(prefix);
-  }
-
-  private slot(prefix: PrefixKey): PrefixSlot {
-    let s = this.find(prefix);
-    if (s === undefined) {
-      s = new PrefixSlot(prefix);
-      if (typeof prefix === 'number') this.v4.set(prefix, s);
-      else this.v6.set(prefix, s);
-    }
-    return s;
-  }
-
-  private forget(s: PrefixSlot): void {
-    if (typeof s.prefix === 'number') this.v4.delete(s.prefix);
-    else this.v6.delete(s.prefix);
   }
 
   private nextHop(address: string): NextHopRank {
@@ -395,12 +435,13 @@ export class IncrementalEngine implements DecisionEngine {
 
   // ── internals: Adj-RIB-In → candidates ──────────────────────────────────────────────────────────────
 
-  private touch(s: PrefixSlot): void {
-    if (s.stamp === this.call) return;
-    s.stamp = this.call;
-    s.stale = false;
-    this.touched.push(s);
-    this.touchedBefore.push(s.best);
+  /** First touch in this call: remember the position and its best before the call. */
+  private touch(f: Family, pos: number): void {
+    const t = f.table;
+    if (t.mark[pos] === 1) return;
+    t.mark[pos] = 1;
+    f.touched.push(pos);
+    f.before.push(bestCandidate(t.vals[pos]));
   }
 
   private forgetImportMemo(): void {
@@ -433,116 +474,155 @@ export class IncrementalEngine implements DecisionEngine {
     return b;
   }
 
-  /** Put a new path into its slot: accepted paths join the ordered candidates. */
-  private place(n: Neighbour, s: PrefixSlot, p: PathEntry): void {
-    this.touch(s);
+  /** Put a new path at its prefix: accepted paths join the ordered candidates. */
+  private place(n: Neighbour, f: Family, pos: number, p: PathEntry): void {
+    this.touch(f, pos);
     if (p.basis.accepted) {
-      if (addCandidate(s, p)) s.stale = true;
+      const vals = f.table.vals;
+      vals[pos] = withCandidate(vals[pos], p);
       n.accepted++;
-    } else if (s.rejected === null) s.rejected = [p];
-    else s.rejected.push(p);
-  }
-
-  /** Take a path out of its slot. */
-  private removePath(s: PrefixSlot, p: PathEntry): void {
-    this.touch(s);
-    if (p.basis.accepted) {
-      if (removeCandidate(s, p) || s.best === p) s.stale = true;
       return;
     }
-    const r = s.rejected!;
-    const i = r.indexOf(p);
-    if (r.length === 1) s.rejected = null;
-    else r.splice(i, 1);
+    const r = f.rejected.get(pos);
+    if (r === undefined) f.rejected.set(pos, [p]);
+    else r.push(p);
+  }
+
+  /** Take a path out of its prefix. */
+  private removePath(f: Family, pos: number, p: PathEntry): void {
+    this.touch(f, pos);
+    if (p.basis.accepted) {
+      const vals = f.table.vals;
+      vals[pos] = withoutCandidate(vals[pos], p);
+      return;
+    }
+    const r = f.rejected.get(pos)!;
+    if (r.length === 1) f.rejected.delete(pos);
+    else r.splice(r.indexOf(p), 1);
   }
 
   private learn(n: Neighbour, prefix: PrefixKey, pathId: number, attrs: PathAttributes, nh: string, ll: string | undefined): void {
     const b = this.basisOf(n, prefix, attrs, nh, ll);
-    const s = this.slot(prefix);
-    const old = findPath(s, n.config.id, pathId, this.addPath(n, prefix));
+    let f: Family;
+    let pos: number;
+    if (typeof prefix === 'number') {
+      f = this.v4;
+      pos = (f.table as Ipv4SlotTable<Held>).slot(prefix);
+    } else {
+      f = this.v6;
+      pos = (f.table as Ipv6SlotTable<Held>).slot(prefix);
+    }
+    const old = findPath(f, pos, n.config.id, pathId, this.addPath(n, prefix));
     if (old === null) n.received++;
     else {
       if (old.basis === b && old.pathId === pathId) return; // the same path again: nothing changes
-      this.removePath(s, old);
+      this.removePath(f, pos, old);
       if (old.basis.accepted) n.accepted--;
     }
-    this.place(n, s, entryOf(b, pathId));
+    this.place(n, f, pos, entryOf(b, pathId));
   }
 
   private unlearn(n: Neighbour, prefix: PrefixKey, pathId: number): void {
-    const s = this.find(prefix);
-    if (s === undefined) return;
-    const old = findPath(s, n.config.id, pathId, this.addPath(n, prefix));
+    let f: Family;
+    let pos: number;
+    if (typeof prefix === 'number') {
+      f = this.v4;
+      pos = (f.table as Ipv4SlotTable<Held>).find(prefix);
+    } else {
+      f = this.v6;
+      pos = (f.table as Ipv6SlotTable<Held>).find(prefix);
+    }
+    if (pos < 0) return;
+    const old = findPath(f, pos, n.config.id, pathId, this.addPath(n, prefix));
     if (old === null) return;
-    this.removePath(s, old);
+    this.removePath(f, pos, old);
     n.received--;
     if (old.basis.accepted) n.accepted--;
   }
 
   // ── internals: decision → export ────────────────────────────────────────────────────────────────────
 
-  private decide(): EngineDelta {
-    const delta = emptyDelta();
-    const touched = this.touched;
-    const before = this.touchedBefore;
-    for (let i = 0; i < touched.length; i++) {
-      const s = touched[i];
-      const prev = before[i];
-      if (s.stale) s.best = bestCandidate(s);
-      const entry = s.best;
-      if (emptySlot(s)) this.forget(s);
-      if (sameRoute(entry, prev)) continue;
-      if (prev === null) this.withBest++;
-      else if (entry === null) this.withBest--;
-      const best = entry === null ? null : routeOf(s, entry);
-      delta.locRib.push({ prefix: s.prefix, best });
-      const source = entry === null ? null : this.neighbours.get(entry.basis.peerId)?.config ?? null;
-      for (let j = 0; j < this.order.length; j++) this.exportTo(this.order[j], s, best, source, delta);
-    }
-    touched.length = 0;
-    before.length = 0;
+  private decide(): ChangeList {
+    const delta = new ChangeList();
+    this.decideFamily(this.v4, delta);
+    this.decideFamily(this.v6, delta);
     return delta;
   }
 
-  private exportTo(n: Neighbour, s: PrefixSlot, best: Path | null, source: EnginePeer | null, delta: EngineDelta): void {
+  private decideFamily(f: Family, delta: ChangeList): void {
+    const t = f.table;
+    const touched = f.touched;
+    const before = f.before;
+    const order = this.order;
+    for (let k = 0; k < touched.length; k++) {
+      const pos = touched[k];
+      t.mark[pos] = 0;
+      const c = t.vals[pos];
+      const entry = bestCandidate(c);
+      if (!sameRoute(entry, before[k])) {
+        const prefix = t.keyAt(pos);
+        if (before[k] === null) this.withBest++;
+        else if (entry === null) this.withBest--;
+        delta.record(prefix, entry);
+        if (order.length > 0) {
+          const route = entry === null ? null : this.exportRouteOf(prefix, entry);
+          const source = entry === null ? null : this.neighbours.get(entry.basis.peerId)?.config ?? null;
+          for (let j = 0; j < order.length; j++) this.exportTo(order[j], f, pos, prefix, route, source, delta);
+        }
+      }
+      // After export: a prefix without paths has no best, so every Adj-RIB-Out entry for it is withdrawn.
+      if (c === null && (f.rejected.size === 0 || !f.rejected.has(pos))) t.remove(pos);
+    }
+    touched.length = 0;
+    before.length = 0;
+  }
+
+  private exportRouteOf(prefix: PrefixKey, e: PathEntry): ExportRoute {
+    const r = this.exportRoute;
+    const b = e.basis;
+    r.peerId = b.peerId;
+    r.prefix = prefix;
+    r.pathId = e.pathId;
+    r.attributes = b.attributes;
+    r.nextHop = b.nextHop;
+    r.nextHopLinkLocal = b.nextHopLinkLocal;
+    return r;
+  }
+
+  private exportTo(n: Neighbour, f: Family, pos: number, prefix: PrefixKey, best: Route | null, source: EnginePeer | null, delta: ChangeList): void {
     const attrs = best === null ? null : n.exporter.run(best, source);
-    const had = n.adjOut.get(s);
-    const prefix = s.prefix;
+    let col = n.out[f.index];
+    const had = col === null ? undefined : col[pos];
     if (attrs === null) {
       if (had === undefined) return;
-      n.adjOut.delete(s);
-      const o = outOf(delta, n.config.id);
+      col![pos] = undefined;
+      n.advertised--;
+      const o = delta.outFor(n.config.id);
       o.announce.delete(prefix);
       o.withdraw.add(prefix);
     } else if (attrs !== had) {
-      n.adjOut.set(s, attrs);
-      const o = outOf(delta, n.config.id);
+      if (col === null) col = n.out[f.index] = new Array<PathAttributes | undefined>(f.table.end);
+      if (had === undefined) n.advertised++;
+      col[pos] = attrs;
+      const o = delta.outFor(n.config.id);
       o.withdraw.delete(prefix);
       o.announce.set(prefix, attrs);
     }
   }
 
   /** Make one peer's Adj-RIB-Out match the Loc-RIB (new session, export policy change). */
-  private syncAdjOut(n: Neighbour, delta: EngineDelta): void {
-    for (const s of this.slots()) {
-      const b = s.best;
-      if (b !== null) this.exportTo(n, s, routeOf(s, b), this.neighbours.get(b.basis.peerId)?.config ?? null, delta);
+  private syncAdjOut(n: Neighbour, delta: ChangeList): void {
+    for (const f of [this.v4, this.v6]) {
+      const t = f.table;
+      for (let i = 0; i < t.end; i++) {
+        if (!t.live(i)) continue;
+        const b = bestCandidate(t.vals[i]);
+        const prefix = t.keyAt(i);
+        if (b === null) this.exportTo(n, f, i, prefix, null, null, delta);
+        else this.exportTo(n, f, i, prefix, this.exportRouteOf(prefix, b), this.neighbours.get(b.basis.peerId)?.config ?? null, delta);
+      }
     }
-    for (const s of [...n.adjOut.keys()]) if (s.best === null) this.exportTo(n, s, null, null, delta);
   }
 }
 
 const NO_ROUTE: NextHopRank = Object.freeze({ reachable: false, igpCost: 0 });
-
-function emptyDelta(): EngineDelta {
-  return { locRib: [], out: new Map() };
-}
-
-function outOf(delta: EngineDelta, peerId: number): PeerOut {
-  let o = delta.out.get(peerId);
-  if (o === undefined) {
-    o = { announce: new Map(), withdraw: new Set() };
-    delta.out.set(peerId, o);
-  }
-  return o;
-}

@@ -23,17 +23,20 @@
  * simply the first candidate. A best whose next hop is unresolvable means none is resolvable (bit 50 of the
  * tier): no best (§9.1.2.1).
  *
- * Storage (DESIGN principle 6): there is no per-prefix candidate object. The candidates live in the
- * prefix's slot (engine.ts) as a `CandidateHolder`: `one` holds the only candidate — the common case, a
- * prefix heard from one peer — and `many` the sorted array once there are two or more. The functions
- * below keep that invariant: exactly one of the two is set when there are candidates, neither otherwise.
+ * Storage (DESIGN principle 6): there is no per-prefix candidate object. A prefix's candidates are ONE
+ * value, `Candidates<T>`, kept in a pointer column of the prefix table (slot-table.ts): null for none,
+ * the path itself for exactly one — the common case, a prefix heard from one peer — and a sorted array of
+ * two or more otherwise. The functions below return the new value instead of mutating a holder; an array
+ * is never changed once stored, so a value read earlier stays valid. The best path is not stored either:
+ * reading it off the front run costs O(groups in the best tier), one comparison for a single candidate.
  */
 import { compareOrdered, compareTail, tierReachable, type OrderedPath } from './compare.js';
 
-/** A prefix's candidates: at most one of `one` (exactly one candidate) and `many` (two or more, ascending by compareOrdered). */
-export interface CandidateHolder<T extends OrderedPath> {
-  one: T | null;
-  many: T[] | null;
+/** A prefix's candidates: null, the only one, or two or more ascending by compareOrdered. */
+export type Candidates<T extends OrderedPath> = T | readonly T[] | null;
+
+export function isMany<T extends OrderedPath>(c: Candidates<T>): c is readonly T[] {
+  return Array.isArray(c);
 }
 
 /** Index of `p` in the sorted array if present, else -(insertion point) - 1. */
@@ -50,31 +53,17 @@ export function searchOrdered<T extends OrderedPath>(a: readonly T[], p: T): num
   return -lo - 1;
 }
 
-/**
- * Insert; returns true when the insertion can change the best path (it lands in or before the front
- * tier). A path in a worse tier is eliminated before MED and cannot influence the result.
- */
-export function addCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p: T): boolean {
-  const one = h.one;
-  if (one !== null) {
-    h.one = null;
-    h.many = compareOrdered(p, one) < 0 ? [p, one] : [one, p];
-    return p.basis.tierKey <= one.basis.tierKey;
-  }
-  const a = h.many;
-  if (a === null) {
-    h.one = p;
-    return true;
-  }
-  const affects = p.basis.tierKey <= a[0].basis.tierKey;
-  const i = searchOrdered(a, p);
-  h.many = withInserted(a, i >= 0 ? i : -i - 1, p);
-  return affects;
+/** The candidates with `p` inserted at its order position. */
+export function withCandidate<T extends OrderedPath>(c: Candidates<T>, p: T): Candidates<T> {
+  if (c === null) return p;
+  if (!isMany(c)) return compareOrdered(p, c) < 0 ? [p, c] : [c, p];
+  const i = searchOrdered(c, p);
+  return withInserted(c, i >= 0 ? i : -i - 1, p);
 }
 
 /**
  * Arrays are replaced, not grown in place: a pushed or spliced JS array reserves ~1.5× + 16 elements, which
- * for the typical 2–10 candidates would be most of the slot's memory. A fresh array of the exact size costs
+ * for the typical 2–10 candidates would be most of the prefix's memory. A fresh array of the exact size costs
  * one short-lived allocation per change instead.
  */
 function withInserted<T>(a: readonly T[], at: number, p: T): T[] {
@@ -94,51 +83,39 @@ function withRemoved<T>(a: readonly T[], at: number): T[] {
   return b;
 }
 
-/** Remove (by order position, then identity); returns true when it can change the best path. */
-export function removeCandidate<T extends OrderedPath>(h: CandidateHolder<T>, p: T): boolean {
-  if (h.one !== null) {
-    if (h.one !== p) return false;
-    h.one = null;
-    return true;
-  }
-  const a = h.many;
-  if (a === null) return false;
-  let i = searchOrdered(a, p);
-  if (i < 0 || a[i] !== p) {
+/** The candidates without `p` (found by order position, then identity); unchanged when absent. */
+export function withoutCandidate<T extends OrderedPath>(c: Candidates<T>, p: T): Candidates<T> {
+  if (c === null) return null;
+  if (!isMany(c)) return c === p ? null : c;
+  let i = searchOrdered(c, p);
+  if (i < 0 || c[i] !== p) {
     // Same (peer, path id) key but a different object: locate by identity (never expected).
-    i = a.indexOf(p);
-    if (i < 0) return false;
+    i = c.indexOf(p);
+    if (i < 0) return c;
   }
-  const affects = p.basis.tierKey <= a[0].basis.tierKey;
-  if (a.length === 2) {
-    h.one = a[1 - i];
-    h.many = null;
-  } else h.many = withRemoved(a, i);
-  return affects;
+  return c.length === 2 ? c[1 - i] : withRemoved(c, i);
 }
 
-export function candidateCount<T extends OrderedPath>(h: CandidateHolder<T>): number {
-  return h.one !== null ? 1 : h.many !== null ? h.many.length : 0;
+export function candidateCount<T extends OrderedPath>(c: Candidates<T>): number {
+  return c === null ? 0 : isMany(c) ? c.length : 1;
 }
 
 /** The candidates in storage order (a fresh array). */
-export function candidateList<T extends OrderedPath>(h: CandidateHolder<T>): T[] {
-  return h.one !== null ? [h.one] : h.many !== null ? h.many.slice() : [];
+export function candidateList<T extends OrderedPath>(c: Candidates<T>): T[] {
+  return c === null ? [] : isMany(c) ? c.slice() : [c];
 }
 
 /** The RFC 4271 §9.1.2 best path (deterministic MED), or null. See the header for why this is exact. */
-export function bestCandidate<T extends OrderedPath>(h: CandidateHolder<T>): T | null {
-  const one = h.one;
-  if (one !== null) return tierReachable(one.basis.tierKey) ? one : null;
-  const a = h.many;
-  if (a === null) return null;
-  const head = a[0];
+export function bestCandidate<T extends OrderedPath>(c: Candidates<T>): T | null {
+  if (c === null) return null;
+  if (!isMany(c)) return tierReachable(c.basis.tierKey) ? c : null;
+  const head = c[0];
   const tier = head.basis.tierKey;
   if (!tierReachable(tier)) return null;
   let best = head;
   let group = head.basis.medGroup;
-  for (let i = 1; i < a.length; i++) {
-    const x = a[i];
+  for (let i = 1; i < c.length; i++) {
+    const x = c[i];
     const k = x.basis;
     if (k.tierKey !== tier) break; // end of the front tier
     if (k.medGroup === group) continue; // not a group head: loses to its head on MED or on the tail

@@ -7,7 +7,7 @@
  * entry of a path with path id 0 (every path without ADD-PATH: no per-path object at all), and an
  * `AddPathEntry` (basis + path id) otherwise — `PathEntry` is either.
  *
- * Exposed: a `Path` (basis, slot, path id) is the public route shape (DecisionRoute: the same fields as
+ * Exposed: a `Path` (basis, prefix, path id) is the public route shape (DecisionRoute: the same fields as
  * variant A's paths, through getters), built when a route leaves the engine (deltas, best(),
  * candidates(), walks). Its identity carries no meaning; equal fields mean the same route.
  */
@@ -99,32 +99,42 @@ export class PathBasis implements OrderKey, OrderedPath {
   }
 }
 
-/** The stored entry of a path with a non-zero RFC 7911 path id. */
+/**
+ * The stored entry of a path with a non-zero RFC 7911 path id. Like a basis, it is itself the Loc-RIB best
+ * a delta offers (LocBest: the Route fields without the prefix), so no object is built per change.
+ */
 export class AddPathEntry implements OrderedPath {
   constructor(
     readonly basis: PathBasis,
     readonly pathId: number,
   ) {}
+
+  get peerId(): number {
+    return this.basis.peerId;
+  }
+
+  get attributes(): PathAttributes {
+    return this.basis.attributes;
+  }
+
+  get nextHop(): string {
+    return this.basis.nextHop;
+  }
+
+  get nextHopLinkLocal(): string | undefined {
+    return this.basis.nextHopLinkLocal;
+  }
 }
 
-/** What a slot stores per path. */
+/** What a prefix stores per path; also a LocBest (peerId, pathId, attributes, next hops). */
 export type PathEntry = PathBasis | AddPathEntry;
-
-/** Where a route's prefix is kept (engine.ts PrefixSlot). */
-export interface PrefixHolder {
-  readonly prefix: PrefixKey;
-}
 
 export class Path implements DecisionRoute, OrderedPath {
   constructor(
     readonly basis: PathBasis,
-    readonly slot: PrefixHolder,
+    readonly prefix: PrefixKey,
     readonly pathId: number,
   ) {}
-
-  get prefix(): PrefixKey {
-    return this.slot.prefix;
-  }
 
   get peerId(): number {
     return this.basis.peerId;

@@ -1,41 +1,81 @@
 /**
- * Variant B's IPv4 prefix → slot table: open addressing with linear probing over a Float64Array of keys
- * and a parallel array of values, deletion by backward shift (no tombstones).
+ * Variant B's prefix tables. A prefix lives at a POSITION (a small integer), and everything the engine keeps
+ * per prefix is a column indexed by that position: the candidates (`vals`, one pointer: ordered-candidates.ts)
+ * and a touched-this-call flag (`mark`, one byte). No object per prefix (DESIGN principle 6): at a full table
+ * (~1M prefixes) an object per prefix was most of B's retained heap, and every one of them was copied by the
+ * young-generation collector at least once while the table loaded.
  *
- * Why not a Map<number, V>: IPv4 prefix keys (address·64 + length, lib/wire/prefix.ts) exceed the
- * small-integer range, so a Map holds a heap number per key and hashes it through the generic path; at a
- * full table (~1M prefixes) that was a large share of variant B's time and garbage. Here a key is 8 bytes
- * in a typed array, compared as a double, and hashed with two integer multiplies.
+ * IPv4 (`Ipv4SlotTable`): the position is the prefix's place in an open-addressing hash table itself (keys in
+ * a Float64Array, linear probing). Deletion leaves a tombstone, so positions never move while the engine
+ * works; the table is re-laid (grown, shrunk, tombstones dropped) only in `reserve()`, which the engine calls
+ * before a call that may insert, and which reports how positions moved so that the engine can move its own
+ * columns. Why not a Map<number, …>: IPv4 prefix keys (address·64 + length, lib/wire/prefix.ts) exceed the
+ * small-integer range, so a Map boxes and generically hashes a heap number per key.
  *
- * Keys: integers in [0, 2^53). Iteration order is table order (not insertion order); the table must not
- * be changed while it is being iterated.
+ * IPv6 (`Ipv6SlotTable`): string keys in a Map to a row number; rows are recycled and never move.
+ *
+ * Iteration: positions 0 … end-1 where `live(pos)`; the table must not change meanwhile.
  */
 
 const EMPTY = -1;
+/** A deleted key: lookups probe past it, inserts may reuse it. */
+const GONE = -2;
 const MIN_BITS = 10;
 
-export class NumericKeyTable<V> {
+/** What the engine reads and writes per position (both families). */
+export interface SlotTable<V> {
+  /** Per-position value (the prefix's candidates), null when none. Re-read after `reserve()`: it may be replaced. */
+  readonly vals: (V | null)[];
+  /** Per-position flag for the engine's call bookkeeping (0 between calls). Re-read after `reserve()`. */
+  readonly mark: Uint8Array;
+  /** Number of prefixes. */
+  readonly size: number;
+  /** Positions are below this. */
+  readonly end: number;
+  live(pos: number): boolean;
+  /** Forget the prefix at `pos` (its value must already be null). */
+  remove(pos: number): void;
+}
+
+/** Fibonacci hashing of the low word mixed with the high word: the top `bits` bits of the product. */
+function home(key: number, bits: number): number {
+  const lo = key >>> 0; // key mod 2^32 (exact for integers)
+  const hi = (key / 4294967296) >>> 0;
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits);
+}
+
+/** Integer keys in [0, 2^53) (IPv4 prefix keys) at stable positions between `reserve()` calls. */
+export class Ipv4SlotTable<V> implements SlotTable<V> {
   private bits = MIN_BITS;
   private mask = (1 << MIN_BITS) - 1;
   private keys = new Float64Array(1 << MIN_BITS).fill(EMPTY);
-  private vals: (V | null)[] = new Array<V | null>(1 << MIN_BITS).fill(null);
+  vals: (V | null)[] = new Array<V | null>(1 << MIN_BITS).fill(null);
+  mark = new Uint8Array(1 << MIN_BITS);
   private count = 0;
+  private gone = 0;
 
   get size(): number {
     return this.count;
   }
 
-  /** Home position: Fibonacci hashing of the low word mixed with the high word (top `bits` bits of the product). */
-  private home(key: number): number {
-    const lo = key >>> 0; // key mod 2^32 (exact for integers)
-    const hi = (key / 4294967296) >>> 0;
-    return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - this.bits);
+  get end(): number {
+    return this.keys.length;
   }
 
-  private indexOf(key: number): number {
+  live(pos: number): boolean {
+    return this.keys[pos] >= 0;
+  }
+
+  keyAt(pos: number): number {
+    return this.keys[pos];
+  }
+
+  /** The key's position, or -1. */
+  find(key: number): number {
+    if (key < 0) return -1; // would match the EMPTY / GONE markers
     const keys = this.keys;
     const mask = this.mask;
-    let i = this.home(key);
+    let i = home(key, this.bits);
     for (;;) {
       const k = keys[i];
       if (k === key) return i;
@@ -44,94 +84,143 @@ export class NumericKeyTable<V> {
     }
   }
 
-  get(key: number): V | undefined {
-    const i = this.indexOf(key);
-    return i < 0 ? undefined : (this.vals[i] as V);
-  }
-
-  has(key: number): boolean {
-    return this.indexOf(key) >= 0;
-  }
-
-  /** Insert or replace. */
-  set(key: number, value: V): void {
-    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key)) throw new RangeError(`NumericKeyTable: key ${key} is not an integer in [0, 2^53)`);
+  /** The key's position, inserted (value null) if absent. Room must have been made by `reserve()`. */
+  slot(key: number): number {
+    if (!(key >= 0 && key <= Number.MAX_SAFE_INTEGER && Math.floor(key) === key)) throw new RangeError(`Ipv4SlotTable: key ${key} is not an integer in [0, 2^53)`);
     const keys = this.keys;
     const mask = this.mask;
-    let i = this.home(key);
+    let i = home(key, this.bits);
+    let free = -1;
     for (;;) {
       const k = keys[i];
-      if (k === key) {
-        this.vals[i] = value;
-        return;
-      }
+      if (k === key) return i;
       if (k === EMPTY) break;
+      if (k === GONE && free < 0) free = i;
       i = (i + 1) & mask;
     }
-    keys[i] = key;
-    this.vals[i] = value;
-    // Load factor ≤ 1/2 keeps linear-probing runs short.
-    if (++this.count * 2 > keys.length) this.resize(this.bits + 1);
-  }
-
-  delete(key: number): boolean {
-    let i = this.indexOf(key);
-    if (i < 0) return false;
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
-    // Backward shift: pull later entries of the run into the hole when their home position does not lie
-    // cyclically in (hole, their position] — otherwise a lookup starting at their home would stop at the hole.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const k = keys[j];
-      if (k === EMPTY) break;
-      const h = this.home(k);
-      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
-      if (stays) continue;
-      keys[i] = k;
-      vals[i] = vals[j];
-      i = j;
+    if (free >= 0) {
+      i = free;
+      this.gone--;
+    } else if ((this.count + this.gone + 1) * 5 > keys.length * 4) {
+      // Past 80 % the probe runs grow long; the caller did not reserve (a bug): refuse rather than degrade.
+      throw new RangeError('Ipv4SlotTable: insert without reserve()');
     }
-    keys[i] = EMPTY;
-    vals[i] = null;
+    keys[i] = key;
+    this.count++;
+    return i;
+  }
+
+  remove(pos: number): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    this.vals[pos] = null;
+    this.mark[pos] = 0;
     this.count--;
-    if (this.bits > MIN_BITS && this.count * 8 < keys.length) this.resize(this.bits - 1);
-    return true;
+    if (keys[(pos + 1) & mask] !== EMPTY) {
+      keys[pos] = GONE;
+      this.gone++;
+      return;
+    }
+    // The run ends here: this position and the tombstones just before it can become empty again.
+    keys[pos] = EMPTY;
+    for (let i = (pos - 1) & mask; keys[i] === GONE; i = (i - 1) & mask) {
+      keys[i] = EMPTY;
+      this.gone--;
+    }
   }
 
-  /** Values in table order. */
-  *values(): IterableIterator<V> {
-    const keys = this.keys;
-    const vals = this.vals;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) yield vals[i] as V;
+  /**
+   * Make room for `n` inserts at load ≤ 60 % (shrinking a table ≥ 8× too big). Returns null when positions
+   * did not move, else old position → new position (-1 where there was no key).
+   */
+  reserve(n: number): Int32Array | null {
+    const cap = this.keys.length;
+    const grow = (this.count + this.gone + n) * 5 > cap * 3;
+    const shrink = this.bits > MIN_BITS && (this.count + n) * 8 < cap;
+    if (!grow && !shrink) return null;
+    let bits = MIN_BITS;
+    while ((1 << bits) < (this.count + n) * 2) bits++;
+    return this.relayout(bits);
   }
 
-  /** [key, value] pairs in table order. */
-  *entries(): IterableIterator<[number, V]> {
-    const keys = this.keys;
-    const vals = this.vals;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) yield [keys[i], vals[i] as V];
-  }
-
-  private resize(bits: number): void {
+  private relayout(bits: number): Int32Array {
     const oldKeys = this.keys;
     const oldVals = this.vals;
-    this.bits = bits;
-    this.mask = (1 << bits) - 1;
-    this.keys = new Float64Array(1 << bits).fill(EMPTY);
-    this.vals = new Array<V | null>(1 << bits).fill(null);
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = this.mask;
+    const moved = new Int32Array(oldKeys.length).fill(-1);
+    const size = 1 << bits;
+    const keys = new Float64Array(size).fill(EMPTY);
+    const vals = new Array<V | null>(size).fill(null);
+    const mask = size - 1;
     for (let j = 0; j < oldKeys.length; j++) {
       const k = oldKeys[j];
-      if (k === EMPTY) continue;
-      let i = this.home(k);
+      if (k < 0) continue;
+      let i = home(k, bits);
       while (keys[i] !== EMPTY) i = (i + 1) & mask;
       keys[i] = k;
       vals[i] = oldVals[j];
+      moved[j] = i;
     }
+    this.bits = bits;
+    this.mask = mask;
+    this.keys = keys;
+    this.vals = vals;
+    this.mark = new Uint8Array(size);
+    this.gone = 0;
+    return moved;
+  }
+}
+
+/** String keys (IPv6 prefix keys) at rows that never move; freed rows are reused. */
+export class Ipv6SlotTable<V> implements SlotTable<V> {
+  private readonly index = new Map<string, number>();
+  private readonly keys: (string | undefined)[] = [];
+  readonly vals: (V | null)[] = [];
+  mark = new Uint8Array(64);
+  private readonly free: number[] = [];
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get end(): number {
+    return this.keys.length;
+  }
+
+  live(pos: number): boolean {
+    return this.keys[pos] !== undefined;
+  }
+
+  keyAt(pos: number): string {
+    return this.keys[pos]!;
+  }
+
+  find(key: string): number {
+    return this.index.get(key) ?? -1;
+  }
+
+  slot(key: string): number {
+    let r = this.index.get(key);
+    if (r !== undefined) return r;
+    r = this.free.pop();
+    if (r === undefined) {
+      r = this.keys.length;
+      this.keys.push(key);
+      this.vals.push(null);
+      if (r >= this.mark.length) {
+        const m = new Uint8Array(this.mark.length * 2);
+        m.set(this.mark);
+        this.mark = m;
+      }
+    } else this.keys[r] = key;
+    this.index.set(key, r);
+    return r;
+  }
+
+  remove(pos: number): void {
+    this.index.delete(this.keys[pos]!);
+    this.keys[pos] = undefined;
+    this.vals[pos] = null;
+    this.mark[pos] = 0;
+    this.free.push(pos);
   }
 }

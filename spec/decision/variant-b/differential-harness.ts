@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { RoutingEngine } from '../../../lib/rib/engine.js';
 import { IncrementalEngine } from '../../../lib/decision/variant-b/index.js';
 import type { DecisionEngine } from '../../../lib/rib/decision-engine.js';
-import type { EngineDelta, EngineOptions, EnginePeer, Route } from '../../../lib/rib/types.js';
+import type { EngineDelta, EngineOptions, EnginePeer, LocBest, Route } from '../../../lib/rib/types.js';
 import type { Policy, PolicyActions, PolicyMatch, PolicyTerm } from '../../../lib/policy/types.js';
 import { readMrt, ribToUpdates } from '../../../lib/mrt/index.js';
 import { decodeUpdate } from '../../../lib/wire/update.js';
@@ -314,6 +314,18 @@ function compareDelta(a: EngineDelta, b: EngineDelta, where: string): void {
   for (const x of a.locRib) m.set(x.prefix, x.best);
   for (const x of b.locRib) {
     if (!sameRoute(m.get(x.prefix), x.best)) fail(`${where}: Loc-RIB delta ${formatPrefix(x.prefix)}: A ${sig(m.get(x.prefix))} | B ${sig(x.best)}`);
+  }
+  // What a replica reads (forEachLocChange: the engine's own stored paths) must be what locRib says.
+  for (const [name, d] of [['A', a], ['B', b]] as const) {
+    if (d.forEachLocChange === undefined) continue;
+    const seen = new Map<PrefixKey, LocBest | null>();
+    d.forEachLocChange((p, best) => seen.set(p, best));
+    if (seen.size !== d.locRib.length) fail(`${where}: ${name} forEachLocChange gave ${seen.size} changes, locRib ${d.locRib.length}`);
+    for (const x of d.locRib) {
+      const y = seen.get(x.prefix);
+      const same = y === null || x.best === null ? y === x.best : y !== undefined && y.peerId === x.best.peerId && y.pathId === x.best.pathId && y.attributes === x.best.attributes && y.nextHop === x.best.nextHop && y.nextHopLinkLocal === x.best.nextHopLinkLocal;
+      if (!same) fail(`${where}: ${name} forEachLocChange ${formatPrefix(x.prefix)} differs from locRib`);
+    }
   }
   const pa = [...a.out.keys()].sort((x, y) => x - y).join();
   const pb = [...b.out.keys()].sort((x, y) => x - y).join();

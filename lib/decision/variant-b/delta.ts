@@ -1,0 +1,60 @@
+/**
+ * The EngineDelta variant B returns: its Loc-RIB changes as (prefix, stored entry) pairs — the entry is B's
+ * own immutable PathBasis / AddPathEntry, which already has the LocBest fields — so a change costs two array
+ * slots, no object. `locRib` (route objects) is built only if someone reads it; a replica reads the changes
+ * through `forEachLocChange` instead. Per-peer Adj-RIB-Out changes go to a Map created on first use.
+ */
+import type { PrefixKey } from '../../wire/prefix.js';
+import type { EngineDelta, LocBest, PeerOut } from '../../rib/types.js';
+import { Path, type PathEntry } from './path.js';
+
+export class ChangeList implements EngineDelta {
+  private readonly prefixes: PrefixKey[] = [];
+  private readonly entries: (PathEntry | null)[] = [];
+  private routes: { prefix: PrefixKey; best: Path | null }[] | null = null;
+  private outs: Map<number, PeerOut> | null = null;
+
+  /** The prefix's best is now `best` (null: none). */
+  record(prefix: PrefixKey, best: PathEntry | null): void {
+    this.prefixes.push(prefix);
+    this.entries.push(best);
+  }
+
+  get size(): number {
+    return this.prefixes.length;
+  }
+
+  get locRib(): { prefix: PrefixKey; best: Path | null }[] {
+    if (this.routes === null) {
+      const n = this.prefixes.length;
+      const r = new Array<{ prefix: PrefixKey; best: Path | null }>(n);
+      for (let i = 0; i < n; i++) {
+        const prefix = this.prefixes[i];
+        const e = this.entries[i];
+        r[i] = { prefix, best: e === null ? null : new Path(e.basis, prefix, e.pathId) };
+      }
+      this.routes = r;
+    }
+    return this.routes;
+  }
+
+  forEachLocChange(f: (prefix: PrefixKey, best: LocBest | null) => void): void {
+    const n = this.prefixes.length;
+    for (let i = 0; i < n; i++) f(this.prefixes[i], this.entries[i]);
+  }
+
+  get out(): Map<number, PeerOut> {
+    return (this.outs ??= new Map());
+  }
+
+  /** The peer's Adj-RIB-Out changes, created on first use. */
+  outFor(peerId: number): PeerOut {
+    const m = this.out;
+    let o = m.get(peerId);
+    if (o === undefined) {
+      o = { announce: new Map(), withdraw: new Set() };
+      m.set(peerId, o);
+    }
+    return o;
+  }
+}
