@@ -23,6 +23,7 @@ import { RoundInput, applicationOrder } from '../lib/replica/mux.js';
 import { digestAttributes, digestOutcome, digestRoute, exportTerm, ribTerm, xor53 } from '../lib/replica/digest.js';
 import { RibTree, corruptLocEntry, type RibTreeResult } from '../lib/replica/rib-tree.js';
 import { ReportedRib, routeOf } from '../lib/replica/reported-rib.js';
+import { sortKeysWithRows } from '../lib/replica/key-sort.js';
 import {
   ROUNDS_KEPT,
   type AdjRibOutResult, type CountsResult, type DirectResult, type EngineConfig, type FetchAttrsResult, type InitTask, type InputError,
@@ -164,12 +165,12 @@ class VotedRound {
   readonly removedPeers = new Set<number>();
 
   /** One closure per round, not per UPDATE: offers an engine's Loc-RIB change. */
-  private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null) => void;
+  private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null, candidates: number) => void;
 
   constructor(private readonly s: ReplicaState) {
     s.rib.beginRound();
     const rib = s.rib;
-    this.onLocChange = (prefix, best) => rib.offer(rib.touch(prefix), best);
+    this.onLocChange = (prefix, best, candidates) => rib.offer(rib.touch(prefix), best, candidates);
   }
 
   add(d: EngineDelta): void {
@@ -192,11 +193,16 @@ class VotedRound {
   }
 }
 
-/** The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied. */
-function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: LocBest | null, counters: { selfCheck: number }): LocBest | null {
+/**
+ * The best this replica reports for a changed prefix: tiebreak rescan and (test-only) fault applied.
+ * `candidates`: the count the engine gave with its change (-1: ask it).
+ */
+function reportedBest(s: ReplicaState, prefix: PrefixKey, engineBest: LocBest | null, counters: { selfCheck: number }, candidates = -1): LocBest | null {
   let best = engineBest;
-  // With one candidate there is no scan order to vary (and the engine's best is that candidate).
-  if (s.tiebreakRand !== null && best !== null && s.engine.candidateCount(prefix) > 1) {
+  // With one candidate there is no scan order to vary (and the engine's best is that candidate). The count
+  // is the one at the engine's last best change this round: a path added later without changing the best
+  // is not rescanned (a prefix whose best did not change is not rescanned either).
+  if (s.tiebreakRand !== null && best !== null && (candidates >= 0 ? candidates : s.engine.candidateCount(prefix)) > 1) {
     const cands = shuffleInPlace(s.engine.candidates(prefix), s.tiebreakRand);
     const again = selectBestPath(cands).best;
     if (again === null || again.peerId !== best.peerId || again.pathId !== best.pathId || again.attributes !== best.attributes) {
@@ -345,7 +351,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     if (!rib.hasOffer(row)) continue;
     const p = rib.keyOf(row);
     const offered = rib.offered(row);
-    const best = reportedBest(s, p, offered, counters);
+    const best = reportedBest(s, p, offered, counters, rib.offeredCandidates(row));
     let d = 0;
     if (best !== null) {
       if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
@@ -379,6 +385,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     return mOut;
   };
   const keys4 = new Float64Array(touched.length);
+  const rows4 = new Int32Array(touched.length);
   let n4 = 0;
   const keys6: string[] = [];
   for (let j = 0; j < touched.length; j++) {
@@ -388,16 +395,20 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     if (before === after) continue;
     const p = rib.keyOf(row);
     s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
-    if (typeof p === 'number') keys4[n4++] = p;
-    else keys6.push(p);
+    if (typeof p === 'number') {
+      keys4[n4] = p;
+      rows4[n4++] = row;
+    } else keys6.push(p);
   }
-  const prefixes4 = keys4.slice(0, n4).sort();
+  sortKeysWithRows(keys4, rows4, n4); // the rows come along: no lookup per prefix afterwards
+  const prefixes4 = keys4.slice(0, n4);
   keys6.sort();
   const n = n4 + keys6.length;
   const rowAt = new Int32Array(n);
+  rowAt.set(rows4.subarray(0, n4));
   const outcome = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const row = rib.find(i < n4 ? prefixes4[i] : keys6[i - n4]);
+    const row = i < n4 ? rowAt[i] : rib.find(keys6[i - n4]);
     rowAt[i] = row;
     rib.setResultIndex(row, i);
     outcome[i] = outcomeOf(rib.locOf(row), rib.expOf(row));

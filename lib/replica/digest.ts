@@ -157,7 +157,9 @@ export function digestOutcome(loc: number, exp: number): number {
 export function ribTerm(prefix: PrefixKey, outcome: number): number {
   if (outcome === 0) return 0;
   const h = new Hasher();
-  h.value(prefix);
+  // The stream h.value(prefix) would write, without its type dispatch (once or twice per changed prefix).
+  if (typeof prefix === 'number') h.num(prefix);
+  else h.str(prefix);
   h.num(outcome);
   return h.done();
 }

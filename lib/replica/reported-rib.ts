@@ -49,6 +49,7 @@ export class ReportedRib {
   private exp0 = new Float64Array(1024);
   private offers: (LocBest | null)[] = [];
   private offerMark = new Uint8Array(1024);
+  private offerCandidates = new Int32Array(1024);
   private resultAt = new Int32Array(1024);
   /** Rows touched this round, in first-touch order. */
   readonly touched: number[] = [];
@@ -102,10 +103,14 @@ export class ReportedRib {
     return this.rowOf.get(p);
   }
 
-  /** The engine's (latest) best for the row's prefix this round (the row was touched). */
-  offer(row: number, best: LocBest | null): void {
+  /**
+   * The engine's (latest) best for the row's prefix this round (the row was touched), chosen among
+   * `candidates` paths (-1: unknown).
+   */
+  offer(row: number, best: LocBest | null, candidates = -1): void {
     const at = this.pos[row];
     this.offerMark[at] = 1;
+    this.offerCandidates[at] = candidates;
     while (this.offers.length < at) this.offers.push(null);
     this.offers[at] = best;
   }
@@ -117,6 +122,11 @@ export class ReportedRib {
   /** This round's offer for the row (after setLoc: the best reported for it). */
   offered(row: number): LocBest | null {
     return this.hasOffer(row) ? this.offers[this.pos[row]] : null;
+  }
+
+  /** The candidate count the engine gave with this round's offer for the row (-1: unknown). */
+  offeredCandidates(row: number): number {
+    return this.offerCandidates[this.pos[row]];
   }
 
   /** The caller's index for a row touched this round (e.g. its place in the round result), or -1. */
@@ -262,6 +272,7 @@ export class ReportedRib {
     this.loc0 = grown(this.loc0, n);
     this.exp0 = grown(this.exp0, n);
     this.offerMark = grown(this.offerMark, n);
+    this.offerCandidates = grown(this.offerCandidates, n);
     this.resultAt = grown(this.resultAt, n);
   }
 }

@@ -16,13 +16,15 @@ import type { EngineDelta, PeerOut, Route } from './types.js';
 export class RibDelta implements EngineDelta {
   private readonly prefixes: PrefixKey[] = [];
   private readonly bests: (RibPath | null)[] = [];
+  private readonly candidates: number[] = [];
   private routes: { prefix: PrefixKey; best: Route | null }[] | null = null;
   private outMap: Map<number, PeerOut> | null = null;
 
-  /** Record that `prefix`'s best path is now `best` (null: no route). */
-  change(prefix: PrefixKey, best: RibPath | null): void {
+  /** Record that `prefix`'s best path is now `best` (null: no route), chosen among `candidates` paths (-1: not said). */
+  change(prefix: PrefixKey, best: RibPath | null, candidates = -1): void {
     this.prefixes.push(prefix);
     this.bests.push(best);
+    this.candidates.push(candidates);
   }
 
   /** Loc-RIB changes in the order they were decided, built on first read (the same array afterwards). */
@@ -39,8 +41,8 @@ export class RibDelta implements EngineDelta {
     return out;
   }
 
-  forEachLocChange(f: (prefix: PrefixKey, best: RibPath | null) => void): void {
-    for (let i = 0; i < this.prefixes.length; i++) f(this.prefixes[i], this.bests[i]);
+  forEachLocChange(f: (prefix: PrefixKey, best: RibPath | null, candidates: number) => void): void {
+    for (let i = 0; i < this.prefixes.length; i++) f(this.prefixes[i], this.bests[i], this.candidates[i]);
   }
 
   /** Number of Loc-RIB changes, without building them. */

@@ -581,7 +581,7 @@ export class RoutingEngine {
         else if (best === null && prev !== null) this.bestCount--;
         if (!sameBest(best, prev)) {
           const prefix = loc.prefixOf(r);
-          delta.change(prefix, best);
+          delta.change(prefix, best, loc.count(r));
           this.exportPrefix(prefix, best, delta);
         }
       }
