@@ -165,7 +165,7 @@ class VotedRound {
   readonly removedPeers = new Set<number>();
 
   /** One closure per round, not per UPDATE: offers an engine's Loc-RIB change. */
-  private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null, candidates: number) => void;
+  private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void;
 
   constructor(private readonly s: ReplicaState) {
     s.rib.beginRound();

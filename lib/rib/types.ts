@@ -69,10 +69,10 @@ export interface EngineDelta {
   /**
    * The Loc-RIB changes without building `locRib`'s objects (optional: a replica prefers it): `best` is the
    * engine's own immutable path (the Route fields without the prefix), valid after later updates too.
-   * `candidates`: how many candidate paths the prefix had when this best was chosen (-1: the engine does
-   * not say); a replica's tie-break rescan skips prefixes with one, without asking the engine again.
+   * `candidates`: how many candidate paths the prefix had when this best was chosen (undefined or -1: the
+   * engine does not say); a replica's tie-break rescan skips prefixes with one, without asking the engine.
    */
-  forEachLocChange?(f: (prefix: PrefixKey, best: LocBest | null, candidates: number) => void): void;
+  forEachLocChange?(f: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void): void;
 }
 
 /** A Loc-RIB best without its prefix (a Route minus `prefix`; an engine's interned path satisfies it). */
