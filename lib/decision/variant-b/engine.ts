@@ -389,8 +389,10 @@ export class IncrementalEngine implements DecisionEngine {
 
   /** Room for `n` new IPv4 prefixes; when the table is re-laid, the columns kept beside it follow. */
   private reserve4(n: number): void {
-    const moved = (this.v4.table as Ipv4SlotTable<Held>).reserve(n);
-    if (moved === null) return;
+    let track = this.v4.rejected.size > 0;
+    for (let i = 0; i < this.order.length && !track; i++) track = this.order[i].out[0] !== null;
+    const moved = (this.v4.table as Ipv4SlotTable<Held>).reserve(n, track);
+    if (moved === null || !track) return;
     const size = this.v4.table.end;
     if (this.v4.rejected.size > 0) {
       const r = new Map<number, PathEntry[]>();
@@ -470,7 +472,7 @@ export class IncrementalEngine implements DecisionEngine {
     const b = r.accepted
       ? new PathBasis(n.config.id, r.attrs, received, nh, ll, r.rank, n.rank, this.nextHop(nh), true)
       : new PathBasis(n.config.id, received, received, nh, ll, r.rank, n.rank, NO_ROUTE, false);
-    if (bases.length < MAX_SHARED_BASES) bases.push(b);
+    if (bases.length < MAX_SHARED_BASES) r.bases = bases.length === 0 ? [b] : [...bases, b];
     return b;
   }
 

@@ -22,9 +22,12 @@ export interface ImportResult {
   readonly attrs: PathAttributes;
   /** The decision inputs; REJECTED (never compared) when rejected. */
   readonly rank: AttrRank;
-  /** The engine's shared path bases built from this result, one per next hop (engine.ts `basisFor`). */
-  readonly bases: PathBasis[];
+  /** The engine's shared path bases built from this result, one per next hop (engine.ts `basisOf`; replaced, not grown: exact size). */
+  bases: readonly PathBasis[];
 }
+
+/** The bases of a result before the engine built any (shared: results replace it). */
+const NO_BASES: readonly PathBasis[] = Object.freeze([]);
 
 /** Rank of a path that is not a candidate (never compared). */
 const REJECTED: AttrRank = Object.freeze({ localPref: 0, asPathLength: 0, origin: 0, med: 0, medGroup: 0, originatorId: -1, clusterListLength: 0 });
@@ -36,11 +39,18 @@ export interface LocalIdentity {
   readonly alwaysCompareMed: boolean;
 }
 
+/**
+ * Per received attribute set. The first deciding term's result is kept inline and a Map only appears when a
+ * prefix-dependent policy decides a second term: one memo per UPDATE survives into the old generation, so
+ * it is kept small (DESIGN principle 6).
+ */
 interface Memo {
   readonly looped: boolean;
   /** Deciding term when the policy ignores the prefix. */
   term: number | undefined;
-  readonly byTerm: Map<number, ImportResult>;
+  firstTerm: number;
+  first: ImportResult | undefined;
+  others: Map<number, ImportResult> | null;
   /** The one "not a candidate" result of this received set. */
   rejected: ImportResult | undefined;
 }
@@ -84,15 +94,19 @@ export class ImportFilter {
   filter(prefix: PrefixKey, a: PathAttributes): ImportResult {
     let m = this.memo.get(a);
     if (m === undefined) {
-      m = { looped: this.looped(a), term: undefined, byTerm: new Map(), rejected: undefined };
+      m = { looped: this.looped(a), term: undefined, firstTerm: 0, first: undefined, others: null, rejected: undefined };
       this.memo.set(a, m);
     }
     if (m.looped) return (m.rejected ??= rejectedResult(a));
     const term = this.policy.prefixDependent ? evaluatePolicy(this.policy, prefix, a) : (m.term ??= evaluatePolicy(this.policy, prefix, a));
-    let r = m.byTerm.get(term);
+    if (m.first !== undefined && m.firstTerm === term) return m.first;
+    let r = m.others?.get(term);
     if (r === undefined) {
       r = termAccepts(this.policy, term) ? this.build(a, term) : (m.rejected ??= rejectedResult(a));
-      m.byTerm.set(term, r);
+      if (m.first === undefined) {
+        m.first = r;
+        m.firstTerm = term;
+      } else (m.others ??= new Map()).set(term, r);
     }
     return r;
   }
@@ -110,10 +124,10 @@ export class ImportFilter {
       out = applyActions(out, this.policy.terms[term].set, this.peer.ebgp ? this.peer.asn : 0);
     }
     if (out !== a) Object.freeze(out);
-    return { accepted: true, attrs: out, rank: rankAttributes(out, this.local.alwaysCompareMed), bases: [] };
+    return { accepted: true, attrs: out, rank: rankAttributes(out, this.local.alwaysCompareMed), bases: NO_BASES };
   }
 }
 
 function rejectedResult(a: PathAttributes): ImportResult {
-  return { accepted: false, attrs: a, rank: REJECTED, bases: [] };
+  return { accepted: false, attrs: a, rank: REJECTED, bases: NO_BASES };
 }

@@ -131,22 +131,24 @@ export class Ipv4SlotTable<V> implements SlotTable<V> {
 
   /**
    * Make room for `n` inserts at load ≤ 60 % (shrinking a table ≥ 8× too big). Returns null when positions
-   * did not move, else old position → new position (-1 where there was no key).
+   * did not move, else old position → new position (meaningless where there was no key), or, when the
+   * caller keeps no columns of its own (`track` false), an empty array.
    */
-  reserve(n: number): Int32Array | null {
+  reserve(n: number, track = true): Int32Array | null {
     const cap = this.keys.length;
     const grow = (this.count + this.gone + n) * 5 > cap * 3;
     const shrink = this.bits > MIN_BITS && (this.count + n) * 8 < cap;
     if (!grow && !shrink) return null;
     let bits = MIN_BITS;
     while ((1 << bits) < (this.count + n) * 2) bits++;
-    return this.relayout(bits);
+    return this.relayout(bits, track);
   }
 
-  private relayout(bits: number): Int32Array {
+  private relayout(bits: number, track: boolean): Int32Array {
     const oldKeys = this.keys;
     const oldVals = this.vals;
-    const moved = new Int32Array(oldKeys.length).fill(-1);
+    // Fresh pages cost a fault each (~25 µs here): the move list only when someone reads it.
+    const moved = new Int32Array(track ? oldKeys.length : 0);
     const size = 1 << bits;
     const keys = new Float64Array(size).fill(EMPTY);
     const vals = new Array<V | null>(size).fill(null);
@@ -158,7 +160,7 @@ export class Ipv4SlotTable<V> implements SlotTable<V> {
       while (keys[i] !== EMPTY) i = (i + 1) & mask;
       keys[i] = k;
       vals[i] = oldVals[j];
-      moved[j] = i;
+      if (track) moved[j] = i;
     }
     this.bits = bits;
     this.mask = mask;
