@@ -116,9 +116,10 @@ test('master: a correct master drives; the wrong standby is recorded, no fail-ov
 });
 
 test('master: the wrong master is overwritten after the standbys finish and fails over', async () => {
-  // Standbys start each round 250 ms late so that the master's output is used first even on a loaded
-  // machine (with 5 ms the standbys sometimes finished first and the voter caught the master at once).
-  const { model, set, deltas } = await run([WRONG, { delayMs: 250 }, { orderSeed: 9, delayMs: 250 }], 'master');
+  // Standbys start each round 1 s late so that the master's output is used first even on a loaded
+  // machine (with 5 ms the standbys sometimes finished first and the voter caught the master at once;
+  // 250 ms still lost the race once at load 13).
+  const { model, set, deltas } = await run([WRONG, { delayMs: 1000 }, { orderSeed: 9, delayMs: 1000 }], 'master');
   try {
     assert.ok(wrongEmitted(deltas) > 0, 'the master drove at once (wrong entries went out first)');
     assert.is(diffModels(model, reference), null, 'corrections restored every entry');
