@@ -11,13 +11,16 @@ import { Path, type PathEntry } from './path.js';
 export class ChangeList implements EngineDelta {
   private readonly prefixes: PrefixKey[] = [];
   private readonly entries: (PathEntry | null)[] = [];
+  /** Candidates the prefix had when the best was read (the replica's tie-break rescan skips prefixes with one). */
+  private readonly counts: number[] = [];
   private routes: { prefix: PrefixKey; best: Path | null }[] | null = null;
   private outs: Map<number, PeerOut> | null = null;
 
-  /** The prefix's best is now `best` (null: none). */
-  record(prefix: PrefixKey, best: PathEntry | null): void {
+  /** The prefix's best is now `best` (null: none), chosen among `candidates` paths. */
+  record(prefix: PrefixKey, best: PathEntry | null, candidates: number): void {
     this.prefixes.push(prefix);
     this.entries.push(best);
+    this.counts.push(candidates);
   }
 
   get size(): number {
@@ -38,9 +41,9 @@ export class ChangeList implements EngineDelta {
     return this.routes;
   }
 
-  forEachLocChange(f: (prefix: PrefixKey, best: LocBest | null) => void): void {
+  forEachLocChange(f: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void): void {
     const n = this.prefixes.length;
-    for (let i = 0; i < n; i++) f(this.prefixes[i], this.entries[i]);
+    for (let i = 0; i < n; i++) f(this.prefixes[i], this.entries[i], this.counts[i]);
   }
 
   get out(): Map<number, PeerOut> {

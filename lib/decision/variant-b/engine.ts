@@ -565,7 +565,7 @@ export class IncrementalEngine implements DecisionEngine {
         const prefix = t.keyAt(pos);
         if (before[k] === null) this.withBest++;
         else if (entry === null) this.withBest--;
-        delta.record(prefix, entry);
+        delta.record(prefix, entry, candidateCount(c));
         if (order.length > 0) {
           const route = entry === null ? null : this.exportRouteOf(prefix, entry);
           const source = entry === null ? null : this.neighbours.get(entry.basis.peerId)?.config ?? null;

@@ -301,7 +301,7 @@ function fail(msg: string): never {
 
 export const stats = { calls: 0, steps: 0, runs: 0, prefixes: 0 };
 
-function compareDelta(a: EngineDelta, b: EngineDelta, where: string): void {
+function compareDelta(a: EngineDelta, b: EngineDelta, where: string, A: DecisionEngine, B: DecisionEngine): void {
   stats.calls++;
   if (a.locRib.length !== b.locRib.length) {
     const ka = new Set(a.locRib.map((x) => x.prefix));
@@ -319,7 +319,11 @@ function compareDelta(a: EngineDelta, b: EngineDelta, where: string): void {
   for (const [name, d] of [['A', a], ['B', b]] as const) {
     if (d.forEachLocChange === undefined) continue;
     const seen = new Map<PrefixKey, LocBest | null>();
-    d.forEachLocChange((p, best) => seen.set(p, best));
+    d.forEachLocChange((p, best, candidates) => {
+      seen.set(p, best);
+      // The count the replica's rescan relies on: the engine's candidates right after this call.
+      if (candidates !== undefined && candidates >= 0 && candidates !== (name === 'A' ? A : B).candidates(p).length) fail(`${where}: ${name} forEachLocChange ${formatPrefix(p)} says ${candidates} candidates, the engine has ${(name === 'A' ? A : B).candidates(p).length}`);
+    });
     if (seen.size !== d.locRib.length) fail(`${where}: ${name} forEachLocChange gave ${seen.size} changes, locRib ${d.locRib.length}`);
     for (const x of d.locRib) {
       const y = seen.get(x.prefix);
@@ -419,7 +423,7 @@ export function runScenario(sc: Scenario, v4: Feed[], v6: Feed[]): void {
       assert.is((eb as { code?: string }).code, (ea as { code?: string }).code, `${where}: same error`);
       return;
     }
-    compareDelta(da!, db!, where);
+    compareDelta(da!, db!, where, A, B);
     for (const x of db!.locRib) changed.add(x.prefix);
     for (const [id, o] of db!.out) {
       const m = mirror.get(id)!;
