@@ -326,6 +326,8 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
 }
 
 function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors: InputError[], t0: number): RoundResult {
+  // One function per pass: each loop is optimized on its own (as one function, V8 re-entered it through
+  // on-stack replacement at every loop whose type feedback was new, about ten times in a table load).
   const counters = { selfCheck: 0 };
   const recent = new Map<number, PathAttributes>();
   s.recent.push(recent);
@@ -340,7 +342,29 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     for (const p of keys) acc.setExport(peerId, p, null);
     rib.out.delete(peerId);
   }
-  // Reported bests of the prefixes the engine changed (tie-break rescan, test faults).
+  reportBests(s, counters);
+  const outcomes = new OutcomeMemo();
+  const changed = changedPrefixes(s, outcomes);
+  const { prefixes4, keys6, rowAt, outcome } = resultOrder(rib, changed, outcomes);
+  const routes = resultRoutes(rib, rowAt, recent);
+  const exps = exportChanges(rib, acc, recent);
+  rib.endRound();
+  const expPrefix = Uint32Array.from(exps.index);
+  const expPeer = Uint32Array.from(exps.peer);
+  const expAttrs = Float64Array.from(exps.digest);
+  const { locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings } = routes;
+  const result: RoundResult = {
+    kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
+    prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
+    expPrefix, expPeer, expAttrs, ribDigest: s.ribDigest, selfCheckFailures: counters.selfCheck, inputErrors,
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+  };
+  return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
+}
+
+/** Reported bests of the prefixes the engine changed this round (tie-break rescan, test faults), with their Loc-RIB digests. */
+function reportBests(s: ReplicaState, counters: { selfCheck: number }): void {
+  const rib = s.rib;
   const touched = rib.touched;
   // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
   // does not include the prefix) is computed once per run of equal routes.
@@ -368,51 +392,86 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
       else s.ribTree.set(p, best!, d);
     }
   }
-  // Prefixes whose outcome changed: IPv4 first, then IPv6, each sorted by key (the result's index order).
-  // Sorted, every agreeing replica lists the same prefixes in the same order whatever its order seed, and
-  // the voter maps their results onto each other without hashing a prefix (voter.ts RoundVote.index).
-  // Consecutive prefixes mostly have equal (Loc-RIB digest, export XOR) pairs: hash each run once.
-  let mLoc = 0;
-  let mExp = 0;
-  let mOut = 0;
-  const outcomeOf = (loc: number, exp: number): number => {
+}
+
+/** digestOutcome memoized on the last pair: consecutive prefixes mostly have equal (Loc-RIB digest, export XOR) pairs. */
+class OutcomeMemo {
+  private loc = 0;
+  private exp = 0;
+  private out = 0;
+
+  of(loc: number, exp: number): number {
     if (loc === 0 && exp === 0) return 0; // no route, no export (new or gone prefixes: not a memo miss)
-    if (loc !== mLoc || exp !== mExp) {
-      mLoc = loc;
-      mExp = exp;
-      mOut = digestOutcome(loc, exp);
+    if (loc !== this.loc || exp !== this.exp) {
+      this.loc = loc;
+      this.exp = exp;
+      this.out = digestOutcome(loc, exp);
     }
-    return mOut;
-  };
+    return this.out;
+  }
+}
+
+/** The touched rows whose outcome changed this round (IPv4 keys with their rows, IPv6 keys); updates the whole-RIB digest. */
+function changedPrefixes(s: ReplicaState, outcomes: OutcomeMemo): { keys4: Float64Array; rows4: Int32Array; n4: number; keys6: string[] } {
+  const rib = s.rib;
+  const touched = rib.touched;
   const keys4 = new Float64Array(touched.length);
   const rows4 = new Int32Array(touched.length);
   let n4 = 0;
   const keys6: string[] = [];
+  let ribDigest = s.ribDigest;
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
-    const before = outcomeOf(rib.startLoc(row), rib.startExp(row));
-    const after = outcomeOf(rib.locOf(row), rib.expOf(row));
+    const before = outcomes.of(rib.startLoc(row), rib.startExp(row));
+    const after = outcomes.of(rib.locOf(row), rib.expOf(row));
     if (before === after) continue;
     const p = rib.keyOf(row);
-    s.ribDigest = xor53(xor53(s.ribDigest, ribTerm(p, before)), ribTerm(p, after));
+    ribDigest = xor53(xor53(ribDigest, ribTerm(p, before)), ribTerm(p, after));
     if (typeof p === 'number') {
       keys4[n4] = p;
       rows4[n4++] = row;
     } else keys6.push(p);
   }
+  s.ribDigest = ribDigest;
+  return { keys4, rows4, n4, keys6 };
+}
+
+/**
+ * The result's index order: IPv4 first, then IPv6, each sorted by key. Sorted, every agreeing replica lists
+ * the same prefixes in the same order whatever its order seed, and the voter maps their results onto each
+ * other without hashing a prefix (voter.ts RoundVote.index). Records each row's result index.
+ */
+function resultOrder(rib: ReportedRib, c: { keys4: Float64Array; rows4: Int32Array; n4: number; keys6: string[] }, outcomes: OutcomeMemo): { prefixes4: Float64Array; keys6: string[]; rowAt: Int32Array; outcome: Float64Array } {
+  const { keys4, rows4, n4, keys6 } = c;
   sortKeysWithRows(keys4, rows4, n4); // the rows come along: no lookup per prefix afterwards
   const prefixes4 = keys4.slice(0, n4);
   keys6.sort();
   const n = n4 + keys6.length;
   const rowAt = new Int32Array(n);
   rowAt.set(rows4.subarray(0, n4));
+  for (let i = n4; i < n; i++) rowAt[i] = rib.find(keys6[i - n4]);
   const outcome = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const row = i < n4 ? rowAt[i] : rib.find(keys6[i - n4]);
-    rowAt[i] = row;
+    const row = rowAt[i];
     rib.setResultIndex(row, i);
-    outcome[i] = outcomeOf(rib.locOf(row), rib.expOf(row));
+    outcome[i] = outcomes.of(rib.locOf(row), rib.expOf(row));
   }
+  return { prefixes4, keys6, rowAt, outcome };
+}
+
+/** The changed Loc-RIB routes of the result, column by column (attribute sets by digest, next hops as string indexes). */
+interface RouteColumns {
+  locChanged: Uint8Array;
+  bestPeer: Int32Array;
+  bestPathId: Float64Array;
+  bestAttrs: Float64Array;
+  bestNextHop: Int32Array;
+  bestLinkLocal: Int32Array;
+  strings: string[];
+}
+
+function resultRoutes(rib: ReportedRib, rowAt: Int32Array, recent: Map<number, PathAttributes>): RouteColumns {
+  const n = rowAt.length;
   const locChanged = new Uint8Array(n);
   const bestPeer = new Int32Array(n).fill(-1);
   const bestPathId = new Float64Array(n);
@@ -457,10 +516,14 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     const ll = best.nextHopLinkLocal;
     if (ll !== undefined) bestLinkLocal[i] = str(ll);
   }
-  // Export changes relative to round start, of prefixes whose outcome changed.
-  const expI: number[] = [];
-  const expP: number[] = [];
-  const expD: number[] = [];
+  return { locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings };
+}
+
+/** Export changes relative to round start, of prefixes whose outcome changed (result index, peer, attribute digest). */
+function exportChanges(rib: ReportedRib, acc: VotedRound, recent: Map<number, PathAttributes>): { index: number[]; peer: number[]; digest: number[] } {
+  const index: number[] = [];
+  const peer: number[] = [];
+  const digest: number[] = [];
   for (const [peerId, m] of acc.expStart) {
     if (acc.removedPeers.has(peerId)) continue;
     for (const [row, startD] of m) {
@@ -469,23 +532,13 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
       const a = rib.exported(peerId, rib.keyOf(row));
       const d = a === undefined ? 0 : digestAttributes(a);
       if (d === startD) continue;
-      expI.push(i);
-      expP.push(peerId);
-      expD.push(d);
+      index.push(i);
+      peer.push(peerId);
+      digest.push(d);
       if (a !== undefined) recent.set(d, a);
     }
   }
-  rib.endRound();
-  const expPrefix = Uint32Array.from(expI);
-  const expPeer = Uint32Array.from(expP);
-  const expAttrs = Float64Array.from(expD);
-  const result: RoundResult = {
-    kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
-    prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
-    expPrefix, expPeer, expAttrs, ribDigest: s.ribDigest, selfCheckFailures: counters.selfCheck, inputErrors,
-    heapUsedBytes: getHeapStatistics().used_heap_size,
-  };
-  return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
+  return { index, peer, digest };
 }
 
 /** The Loc-RIB tree, built from the reported bests on the first request when it is not kept. */
