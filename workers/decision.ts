@@ -326,8 +326,8 @@ async function runRound(t: RoundTask): Promise<RoundResult | DirectResult> {
 }
 
 function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors: InputError[], t0: number): RoundResult {
-  // One function per pass: each loop is optimized on its own (as one function, V8 re-entered it through
-  // on-stack replacement at every loop whose type feedback was new, about ten times in a table load).
+  // Two passes in functions of their own: each loop is optimized on its own (as one function, V8 re-entered
+  // it through on-stack replacement at every loop whose type feedback was new, about ten times per load).
   const counters = { selfCheck: 0 };
   const recent = new Map<number, PathAttributes>();
   s.recent.push(recent);
@@ -342,17 +342,14 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     for (const p of keys) acc.setExport(peerId, p, null);
     rib.out.delete(peerId);
   }
-  reportBests(s, counters);
   const outcomes = new OutcomeMemo();
-  const changed = changedPrefixes(s, outcomes);
-  const { prefixes4, keys6, rowAt, outcome } = resultOrder(rib, changed, outcomes);
-  const routes = resultRoutes(rib, rowAt, recent);
+  const cols = resultColumns(rib, settleTouched(s, counters, outcomes), outcomes, recent);
   const exps = exportChanges(rib, acc, recent);
   rib.endRound();
   const expPrefix = Uint32Array.from(exps.index);
   const expPeer = Uint32Array.from(exps.peer);
   const expAttrs = Float64Array.from(exps.digest);
-  const { locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings } = routes;
+  const { prefixes4, keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings } = cols;
   const result: RoundResult = {
     kind: 'round', replica: s.index, round: t.round, ms: performance.now() - t0,
     prefixes4, prefixes6: keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings,
@@ -360,38 +357,6 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     heapUsedBytes: getHeapStatistics().used_heap_size,
   };
   return movable(result, [prefixes4.buffer, outcome.buffer, locChanged.buffer, bestPeer.buffer, bestPathId.buffer, bestAttrs.buffer, bestNextHop.buffer, bestLinkLocal.buffer, expPrefix.buffer, expPeer.buffer, expAttrs.buffer]);
-}
-
-/** Reported bests of the prefixes the engine changed this round (tie-break rescan, test faults), with their Loc-RIB digests. */
-function reportBests(s: ReplicaState, counters: { selfCheck: number }): void {
-  const rib = s.rib;
-  const touched = rib.touched;
-  // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
-  // does not include the prefix) is computed once per run of equal routes.
-  let memo: LocBest | null = null;
-  let memoD = 0;
-  for (let j = 0; j < touched.length; j++) {
-    const row = touched[j];
-    if (!rib.hasOffer(row)) continue;
-    const p = rib.keyOf(row);
-    const offered = rib.offered(row);
-    const best = reportedBest(s, p, offered, counters, rib.offeredCandidates(row));
-    let d = 0;
-    if (best !== null) {
-      if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
-      else {
-        d = digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
-        memo = best;
-        memoD = d;
-      }
-    }
-    if (d === rib.locOf(row)) continue;
-    rib.setLoc(row, best, d, best === offered);
-    if (s.ribTree !== null) {
-      if (d === 0) s.ribTree.delete(p);
-      else s.ribTree.set(p, best!, d);
-    }
-  }
 }
 
 /** digestOutcome memoized on the last pair: consecutive prefixes mostly have equal (Loc-RIB digest, export XOR) pairs. */
@@ -411,8 +376,19 @@ class OutcomeMemo {
   }
 }
 
-/** The touched rows whose outcome changed this round (IPv4 keys with their rows, IPv6 keys); updates the whole-RIB digest. */
-function changedPrefixes(s: ReplicaState, outcomes: OutcomeMemo): { keys4: Float64Array; rows4: Int32Array; n4: number; keys6: string[] } {
+interface ChangedPrefixes {
+  keys4: Float64Array;
+  rows4: Int32Array;
+  n4: number;
+  keys6: string[];
+}
+
+/**
+ * One pass over the rows touched this round: the reported best of each prefix the engine changed (tie-break
+ * rescan, test faults) and its Loc-RIB digest; then the rows whose outcome changed (IPv4 keys with their
+ * rows, IPv6 keys), folded into the whole-RIB digest.
+ */
+function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcomes: OutcomeMemo): ChangedPrefixes {
   const rib = s.rib;
   const touched = rib.touched;
   const keys4 = new Float64Array(touched.length);
@@ -420,8 +396,32 @@ function changedPrefixes(s: ReplicaState, outcomes: OutcomeMemo): { keys4: Float
   let n4 = 0;
   const keys6: string[] = [];
   let ribDigest = s.ribDigest;
+  // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
+  // does not include the prefix) is computed once per run of equal routes.
+  let memo: LocBest | null = null;
+  let memoD = 0;
   for (let j = 0; j < touched.length; j++) {
     const row = touched[j];
+    if (rib.hasOffer(row)) {
+      const offered = rib.offered(row);
+      const best = reportedBest(s, rib.keyOf(row), offered, counters, rib.offeredCandidates(row));
+      let d = 0;
+      if (best !== null) {
+        if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
+        else {
+          d = digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
+          memo = best;
+          memoD = d;
+        }
+      }
+      if (d !== rib.locOf(row)) {
+        rib.setLoc(row, best, d, best === offered);
+        if (s.ribTree !== null) {
+          if (d === 0) s.ribTree.delete(rib.keyOf(row));
+          else s.ribTree.set(rib.keyOf(row), best!, d);
+        }
+      }
+    }
     const before = outcomes.of(rib.startLoc(row), rib.startExp(row));
     const after = outcomes.of(rib.locOf(row), rib.expOf(row));
     if (before === after) continue;
@@ -436,31 +436,10 @@ function changedPrefixes(s: ReplicaState, outcomes: OutcomeMemo): { keys4: Float
   return { keys4, rows4, n4, keys6 };
 }
 
-/**
- * The result's index order: IPv4 first, then IPv6, each sorted by key. Sorted, every agreeing replica lists
- * the same prefixes in the same order whatever its order seed, and the voter maps their results onto each
- * other without hashing a prefix (voter.ts RoundVote.index). Records each row's result index.
- */
-function resultOrder(rib: ReportedRib, c: { keys4: Float64Array; rows4: Int32Array; n4: number; keys6: string[] }, outcomes: OutcomeMemo): { prefixes4: Float64Array; keys6: string[]; rowAt: Int32Array; outcome: Float64Array } {
-  const { keys4, rows4, n4, keys6 } = c;
-  sortKeysWithRows(keys4, rows4, n4); // the rows come along: no lookup per prefix afterwards
-  const prefixes4 = keys4.slice(0, n4);
-  keys6.sort();
-  const n = n4 + keys6.length;
-  const rowAt = new Int32Array(n);
-  rowAt.set(rows4.subarray(0, n4));
-  for (let i = n4; i < n; i++) rowAt[i] = rib.find(keys6[i - n4]);
-  const outcome = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const row = rowAt[i];
-    rib.setResultIndex(row, i);
-    outcome[i] = outcomes.of(rib.locOf(row), rib.expOf(row));
-  }
-  return { prefixes4, keys6, rowAt, outcome };
-}
-
-/** The changed Loc-RIB routes of the result, column by column (attribute sets by digest, next hops as string indexes). */
-interface RouteColumns {
+interface ResultColumns {
+  prefixes4: Float64Array;
+  keys6: string[];
+  outcome: Float64Array;
   locChanged: Uint8Array;
   bestPeer: Int32Array;
   bestPathId: Float64Array;
@@ -470,8 +449,20 @@ interface RouteColumns {
   strings: string[];
 }
 
-function resultRoutes(rib: ReportedRib, rowAt: Int32Array, recent: Map<number, PathAttributes>): RouteColumns {
-  const n = rowAt.length;
+/**
+ * The result's columns in index order: IPv4 first, then IPv6, each sorted by key. Sorted, every agreeing
+ * replica lists the same prefixes in the same order whatever its order seed, and the voter maps their
+ * results onto each other without hashing a prefix (voter.ts RoundVote.index). Per prefix: the outcome
+ * digest and, when its Loc-RIB entry changed, the route (attribute sets by digest, next hops as string
+ * indexes). Records each row's result index.
+ */
+function resultColumns(rib: ReportedRib, c: ChangedPrefixes, outcomes: OutcomeMemo, recent: Map<number, PathAttributes>): ResultColumns {
+  const { keys4, rows4, n4, keys6 } = c;
+  sortKeysWithRows(keys4, rows4, n4); // the rows come along: no lookup per prefix afterwards
+  const prefixes4 = keys4.slice(0, n4);
+  keys6.sort();
+  const n = n4 + keys6.length;
+  const outcome = new Float64Array(n);
   const locChanged = new Uint8Array(n);
   const bestPeer = new Int32Array(n).fill(-1);
   const bestPathId = new Float64Array(n);
@@ -493,8 +484,11 @@ function resultRoutes(rib: ReportedRib, rowAt: Int32Array, recent: Map<number, P
   let lastNh = '';
   let lastNhI = -1;
   for (let i = 0; i < n; i++) {
-    const row = rowAt[i];
-    if (rib.locOf(row) === rib.startLoc(row)) continue;
+    const row = i < n4 ? rows4[i] : rib.find(keys6[i - n4]);
+    rib.setResultIndex(row, i);
+    const loc = rib.locOf(row);
+    outcome[i] = outcomes.of(loc, rib.expOf(row));
+    if (loc === rib.startLoc(row)) continue;
     locChanged[i] = 1;
     const best = rib.offered(row);
     if (best === null) continue;
@@ -516,7 +510,7 @@ function resultRoutes(rib: ReportedRib, rowAt: Int32Array, recent: Map<number, P
     const ll = best.nextHopLinkLocal;
     if (ll !== undefined) bestLinkLocal[i] = str(ll);
   }
-  return { locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings };
+  return { prefixes4, keys6, outcome, locChanged, bestPeer, bestPathId, bestAttrs, bestNextHop, bestLinkLocal, strings };
 }
 
 /** Export changes relative to round start, of prefixes whose outcome changed (result index, peer, attribute digest). */
