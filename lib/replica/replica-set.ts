@@ -1008,7 +1008,8 @@ export class ReplicaSet {
       let resolved = false;
       let closedDone = false;
       let busy: Promise<unknown> = previousClosed.catch(() => undefined);
-      const emitted: PrefixDecision[] = [];
+      /** The resolving delta holds rv.decidedOrder[0..emitted); later decisions go out with the close (corrections). */
+      let emitted = 0;
       // Serialize voter steps (result handling awaits attribute fetches).
       const step = (): void => {
         busy = busy.then(async () => {
@@ -1016,8 +1017,7 @@ export class ReplicaSet {
           if (rv === null) rv = new RoundVote(task.round, expected, this.voter, members);
           for (const [r, res] of arrivals) if (!rv.arrived.has(r) && !faults.has(r)) rv.arrived.set(r, new ResultView(res));
           for (const r of faults) rv.faulty.add(r);
-          const fresh = this.voter.decide(rv);
-          for (const d of fresh) emitted.push(d); // not push(...fresh): a full-table round decides more prefixes than the argument limit
+          this.voter.decide(rv);
           if (!resolved && this.voter.resolvable(rv)) {
             resolved = true;
             if (rv.settled) {
@@ -1026,21 +1026,22 @@ export class ReplicaSet {
               const report = this.closeRound(rv);
               settledResolve();
               try {
-                resolve(await this.buildDelta(rv, [...emitted, ...report.decided], report.corrections, report.noQuorum, true));
+                resolve(await this.buildDelta(rv, 0, rv.decidedCount, report.corrections, report.noQuorum, true));
               } finally {
                 this.flushVerdicts();
               }
               return;
             }
-            resolve(await this.buildDelta(rv, emitted, [], [], true));
+            emitted = rv.decidedCount;
+            resolve(await this.buildDelta(rv, 0, emitted, [], [], true));
           } else if (resolved && rv.settled) {
             closedDone = true;
             clearTimeout(timer);
             const report = this.closeRound(rv);
-            const late = [...fresh, ...report.decided].filter((d) => d.previous !== d.value);
             try {
-              if (report.corrections.length > 0 || late.length > 0) {
-                const d = await this.buildDelta(rv, late, report.corrections, report.noQuorum, false);
+              // Decided after the round resolved (on later answers, or at the close), and the audit's corrections.
+              if (report.corrections.length > 0 || rv.changedIn(emitted, rv.decidedCount)) {
+                const d = await this.buildDelta(rv, emitted, rv.decidedCount, report.corrections, report.noQuorum, false);
                 if (this.opts.onCorrection) this.opts.onCorrection(d);
                 else this.pending.push(d);
               }
@@ -1171,72 +1172,140 @@ export class ReplicaSet {
 
   // ── emission ────────────────────────────────────────────────────────────────────────────────────────
 
-  /** `withInputErrors`: the round's resolving delta carries its voted input errors (corrections do not repeat them). */
-  private async buildDelta(rv: RoundVote, decisions: readonly PrefixDecision[], corrections: readonly PrefixDecision[], noQuorum: PrefixKey[], withInputErrors: boolean): Promise<VotedDelta> {
-    const delta: VotedDelta = { locRib: [], out: new Map(), round: rv.round, noQuorum, inputErrors: [] };
+  /**
+   * The delta of the slots decided in rv.decidedOrder[from..to) whose voted value changed, plus
+   * `corrections`: each decided slot from its deciding replica's result when that replica reported the
+   * prefix from an agreeing start (read straight from the result's typed arrays: no object per decision),
+   * else restated (its full state fetched). `withInputErrors`: the round's resolving delta carries its voted
+   * input errors (corrections do not repeat them).
+   */
+  private async buildDelta(rv: RoundVote, from: number, to: number, corrections: readonly PrefixDecision[], noQuorum: PrefixKey[], withInputErrors: boolean): Promise<VotedDelta> {
     const restate = new Map<number, PrefixKey[]>();
-    const relative: PrefixDecision[] = [];
-    for (const d of decisions) {
-      if (d.value === d.previous) continue;
-      if (d.view === null) push(restate, d.from, d.prefix);
-      else relative.push(d);
-    }
-    for (const d of corrections) push(restate, d.from, d.prefix);
-    // Attribute sets named by digest, fetched once per set from a winning replica.
+    const order = rv.decidedOrder;
+    const value = rv.decidedValue;
+    const previous = rv.decidedPrevious;
+    const fromOf = rv.decidedFrom;
+    const indexOf = rv.decidedIndex;
+    // Pass 1: restated slots; the attribute sets the others name by digest, fetched once per set from a
+    // winning replica; and how many Loc-RIB entries they give (the array is allocated once, at its size).
     const need = new Map<number, Set<number>>();
     let lastWanted = 0; // consecutive prefixes mostly share an attribute set
-    for (const d of relative) {
-      const r = d.view!.result;
-      if (r.locChanged[d.index] && r.bestPeer[d.index] >= 0 && r.bestAttrs[d.index] !== lastWanted) this.want(need, d.from, (lastWanted = r.bestAttrs[d.index]));
-      for (const j of d.view!.exportsOf(d.index)) if (r.expAttrs[j] !== 0) this.want(need, d.from, r.expAttrs[j]);
+    let lastWantedExport = 0;
+    let locChanges = 0;
+    // The result (and its export index) of the replica a slot was decided from: consecutive slots mostly share it.
+    let cursorOf = -1;
+    let cursor: ResultCursor | null = null;
+    for (let k = from; k < to; k++) {
+      const s = order[k];
+      if (value[s] === previous[s]) continue;
+      const replica = fromOf[s];
+      const i = indexOf[s];
+      if (i < 0) {
+        push(restate, replica, rv.keyAt(s));
+        continue;
+      }
+      if (cursor === null || replica !== cursorOf) cursor = resultCursor(rv.arrived.get((cursorOf = replica))!);
+      const { result: res, expStart, expOrder } = cursor;
+      if (res.locChanged[i]) {
+        locChanges++;
+        if (res.bestPeer[i] >= 0 && res.bestAttrs[i] !== lastWanted) this.want(need, replica, (lastWanted = res.bestAttrs[i]));
+      }
+      if (expStart !== null) {
+        for (let e = expStart[i]; e < expStart[i + 1]; e++) {
+          const a = res.expAttrs[expOrder[e]];
+          if (a !== 0 && a !== lastWantedExport) this.want(need, replica, (lastWantedExport = a));
+        }
+      }
     }
+    for (const d of corrections) push(restate, d.from, d.prefix);
     await Promise.all([...need].map(async ([replica, set]) => {
       const digests = Float64Array.from(set);
       const got = (await this.replicas[replica].pool.run({ kind: 'fetch-attrs', digests: new Float64Array(digests) })) as FetchAttrsResult;
       for (let i = 0; i < digests.length; i++) if (got[i] !== null) this.attrCache.set(digests[i], got[i]!);
     }));
+    // Pass 2: the relative slots' Loc-RIB entries and exports.
+    const locRib: { prefix: PrefixKey; best: Route | null }[] = new Array(locChanges);
+    let nLoc = 0;
+    const delta: VotedDelta = { locRib, out: new Map(), round: rv.round, noQuorum, inputErrors: [] };
     const cache = this.attrCache;
     let lastD = 0;
     let lastA: PathAttributes | undefined;
-    for (const d of relative) {
-      const v = d.view!;
-      const r = v.result;
-      const i = d.index;
-      const exps = v.exportsOf(i);
+    let lastExpD = 0;
+    let lastExpA: PathAttributes | undefined;
+    cursor = null;
+    for (let k = from; k < to; k++) {
+      const s = order[k];
+      const i = indexOf[s];
+      if (value[s] === previous[s] || i < 0) continue;
+      const replica = fromOf[s];
+      if (cursor === null || replica !== cursorOf) cursor = resultCursor(rv.arrived.get((cursorOf = replica))!);
+      const { result: res, expStart, expOrder } = cursor;
+      const p = rv.keyAt(s);
+      const e0 = expStart === null ? 0 : expStart[i];
+      const e1 = expStart === null ? 0 : expStart[i + 1];
       let missing = false;
-      if (r.locChanged[i] && r.bestPeer[i] >= 0 && r.bestAttrs[i] !== lastD) {
-        lastD = r.bestAttrs[i];
+      if (res.locChanged[i] && res.bestPeer[i] >= 0 && res.bestAttrs[i] !== lastD) {
+        lastD = res.bestAttrs[i];
         lastA = cache.get(lastD);
         missing = lastA === undefined;
       }
-      for (let k = 0; k < exps.length && !missing; k++) if (r.expAttrs[exps[k]] !== 0 && !cache.has(r.expAttrs[exps[k]])) missing = true;
+      for (let e = e0; e < e1 && !missing; e++) {
+        const a = res.expAttrs[expOrder[e]];
+        if (a !== 0 && a !== lastExpD) {
+          lastExpD = a;
+          lastExpA = cache.get(a);
+          missing = lastExpA === undefined;
+        }
+      }
       if (missing) {
         lastD = 0;
-        push(restate, d.from, d.prefix); // evicted in the replica: take its full state instead
+        lastExpD = 0;
+        push(restate, replica, p); // evicted in the replica: take its full state instead
         continue;
       }
-      if (r.locChanged[i]) {
+      if (res.locChanged[i]) {
         let best: Route | null = null;
-        if (r.bestPeer[i] >= 0) {
-          best = { peerId: r.bestPeer[i], prefix: d.prefix, pathId: r.bestPathId[i], attributes: lastA!, nextHop: r.strings[r.bestNextHop[i]] };
-          if (r.bestLinkLocal[i] >= 0) best.nextHopLinkLocal = r.strings[r.bestLinkLocal[i]];
+        if (res.bestPeer[i] >= 0) {
+          best = { peerId: res.bestPeer[i], prefix: p, pathId: res.bestPathId[i], attributes: lastA!, nextHop: res.strings[res.bestNextHop[i]] };
+          if (res.bestLinkLocal[i] >= 0) best.nextHopLinkLocal = res.strings[res.bestLinkLocal[i]];
         }
-        delta.locRib.push({ prefix: d.prefix, best });
+        locRib[nLoc++] = { prefix: p, best };
       }
-      for (const j of exps) setOut(delta, r.expPeer[j], d.prefix, r.expAttrs[j] === 0 ? null : this.attrCache.get(r.expAttrs[j])!);
+      for (let e = e0; e < e1; e++) {
+        const j = expOrder[e];
+        const a = res.expAttrs[j];
+        let attrs: PathAttributes | null = null;
+        if (a !== 0) {
+          if (a !== lastExpD) {
+            lastExpD = a;
+            lastExpA = cache.get(a);
+          }
+          attrs = lastExpA!;
+        }
+        setOut(delta, res.expPeer[j], p, attrs);
+      }
     }
-    await Promise.all([...restate].map(async ([replica, prefixes]) => {
-      const p4 = prefixes.filter((p): p is number => typeof p === 'number');
-      const p6 = prefixes.filter((p): p is string => typeof p === 'string');
-      const got = (await this.replicas[replica].pool.run({ kind: 'restate', prefixes4: Float64Array.from(p4), prefixes6: p6 })) as RestateResult;
-      const order = [...p4, ...p6];
-      order.forEach((p, i) => {
-        const at = delta.locRib.findIndex((x) => x.prefix === p);
-        if (at >= 0) delta.locRib.splice(at, 1);
-        delta.locRib.push({ prefix: p, best: got.best[i] });
-        for (const e of got.exports) setOut(delta, e.peerId, p, e.attrs[i]);
-      });
-    }));
+    locRib.length = nLoc; // fewer when attribute sets had been evicted (restated instead)
+    if (restate.size > 0) {
+      // Restated prefixes replace what the delta already has for them (a corrected decision of this round).
+      const restated = new Set<PrefixKey>();
+      for (const prefixes of restate.values()) for (const p of prefixes) restated.add(p);
+      const at = new Map<PrefixKey, number>();
+      for (let i = 0; i < locRib.length; i++) if (restated.has(locRib[i].prefix)) at.set(locRib[i].prefix, i);
+      await Promise.all([...restate].map(async ([replica, prefixes]) => {
+        const p4 = prefixes.filter((p): p is number => typeof p === 'number');
+        const p6 = prefixes.filter((p): p is string => typeof p === 'string');
+        const got = (await this.replicas[replica].pool.run({ kind: 'restate', prefixes4: Float64Array.from(p4), prefixes6: p6 })) as RestateResult;
+        const order = [...p4, ...p6];
+        order.forEach((p, i) => {
+          const entry = { prefix: p, best: got.best[i] };
+          const j = at.get(p);
+          if (j === undefined) at.set(p, locRib.push(entry) - 1);
+          else locRib[j] = entry;
+          for (const e of got.exports) setOut(delta, e.peerId, p, e.attrs[i]);
+        });
+      }));
+    }
     if (withInputErrors) delta.inputErrors.push(...votedInputErrors(rv));
     return delta;
   }
@@ -1275,6 +1344,18 @@ function following(r: { readonly state: ReplicaState }): boolean {
   return r.state === 'syncing' || r.state === 'spare';
 }
 
+/** A result and its export index (null: no exports), as buildDelta reads them. */
+interface ResultCursor {
+  readonly result: RoundResult;
+  readonly expStart: Uint32Array | null;
+  readonly expOrder: Uint32Array;
+}
+
+function resultCursor(view: ResultView): ResultCursor {
+  const exports = view.result.expPrefix.length > 0;
+  return { result: view.result, expStart: exports ? view.exportStarts() : null, expOrder: exports ? view.exportOrder() : new Uint32Array(0) };
+}
+
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
   if (a === undefined) m.set(k, [v]);
@@ -1285,10 +1366,10 @@ function setOut(delta: EngineDelta, peerId: number, prefix: PrefixKey, attrs: Pa
   let o = delta.out.get(peerId);
   if (o === undefined) delta.out.set(peerId, (o = { announce: new Map(), withdraw: new Set() }));
   if (attrs === null) {
-    o.announce.delete(prefix);
+    if (o.announce.size > 0) o.announce.delete(prefix);
     o.withdraw.add(prefix);
   } else {
-    o.withdraw.delete(prefix);
+    if (o.withdraw.size > 0) o.withdraw.delete(prefix);
     o.announce.set(prefix, attrs);
   }
 }

@@ -25,6 +25,11 @@
  * prefix, so a result listing exactly the slots so far is mapped by comparing key arrays; a prefix index is
  * built only when a result differs. The per-prefix `Map`s, candidate sets rebuilt on every arrival and
  * per-prefix arrays this replaced were ~60 % of the main thread's CPU on a table load with 3 replicas.
+ * Decisions are typed arrays indexed by slot (RoundVote.decided…, in decision order in decidedOrder), not an
+ * object per prefix; when every answer lists exactly the slots and none diverged before the round, outcome
+ * arrays are compared slot by slot (decideIdentity) and the one lookup per decided prefix is the voted
+ * table's exchange (OutcomeTable). Anything else — a differing result, a start divergence, partial coverage
+ * — takes the per-prefix path; spec/replica/voter.spec.ts checks that both vote the same.
  */
 import type { PrefixKey } from '../wire/prefix.js';
 import { PrefixIndex } from '../rib/prefix-map.js';
@@ -43,7 +48,11 @@ export interface Disagreement {
   readonly values: readonly { readonly replica: number; readonly outcome: number }[];
 }
 
-/** A decided prefix: its new voted value and where to take the emitted delta from. */
+/**
+ * A decided prefix as an object: corrections (close()) and `RoundVote.decision` (tests, logs). Decisions
+ * themselves are kept per slot in typed arrays (RoundVote.decided…): a table load decides 10^6 prefixes and
+ * one object each was a tenth of the main thread's CPU, plus its garbage collection.
+ */
 export interface PrefixDecision {
   readonly prefix: PrefixKey;
   readonly value: number;
@@ -55,8 +64,6 @@ export interface PrefixDecision {
   readonly view: ResultView | null;
   readonly index: number;
 }
-
-const NO_EXPORTS = new Uint32Array(0);
 
 /** A replica's round result with lookup helpers (built lazily). */
 export class ResultView {
@@ -74,9 +81,21 @@ export class ResultView {
     return i < n4 ? this.result.prefixes4[i] : this.result.prefixes6[i - n4];
   }
 
-  /** Export entries (indices into expPrefix/expPeer/expAttrs) of prefix index i. */
-  exportsOf(i: number): Uint32Array {
-    if (this.result.expPrefix.length === 0) return NO_EXPORTS;
+  /**
+   * The export entries (indices into expPrefix/expPeer/expAttrs) without a view object per prefix: prefix
+   * index i's are exportOrder()[k] for k in [exportStarts()[i], exportStarts()[i + 1]).
+   */
+  exportStarts(): Uint32Array {
+    this.indexExports();
+    return this.expStart!;
+  }
+
+  exportOrder(): Uint32Array {
+    this.indexExports();
+    return this.expOrder!;
+  }
+
+  private indexExports(): void {
     if (this.expStart === null) {
       const r = this.result;
       const start = new Uint32Array(this.size + 1);
@@ -88,7 +107,6 @@ export class ResultView {
       this.expStart = start;
       this.expOrder = order;
     }
-    return this.expOrder!.subarray(this.expStart[i], this.expStart[i + 1]);
   }
 }
 
@@ -111,16 +129,36 @@ export class RoundVote {
    * replica's result lists exactly the first slots in slot order (index = slot). Replicas sort their result
    * by prefix, so agreeing replicas' results are mapped onto each other by comparing the key arrays, with no
    * prefix hashed; the prefix → slot index is only built when some result differs (or a lookup needs it).
+   * The slots' prefixes are the first result's own key arrays (`base4`, `base6`) until a slot is added that
+   * it does not list; only then are they copied into `extraKeys`.
    */
   private slotOf: PrefixIndex | null = null;
-  readonly keys: PrefixKey[] = [];
+  private base4: Float64Array = new Float64Array(0);
+  private base6: readonly string[] = [];
+  private extraKeys: PrefixKey[] | null = null;
+  private nSlots = 0;
   private at: (Int32Array | null)[];
   /** Per replica: the size of its result when `at` is null (slots at or above it are not reported). */
   private readonly identitySize: number[];
-  /** Per slot: the decision, once made. */
-  readonly decisions: (PrefixDecision | undefined)[] = [];
   /** Replicas whose results (and start divergences) have been indexed into the slots. */
   private readonly indexed = new Set<number>();
+
+  /**
+   * Per slot, once decided (`decided[s]` = 1): the new voted value, the voted value before the decision, a
+   * replica with the value, and the slot's index in that replica's result when it reported the prefix from
+   * an agreeing start (its result is then the delta to emit), else -1 (restate that replica's full state).
+   */
+  decided = new Uint8Array(0);
+  decidedValue = new Float64Array(0);
+  decidedPrevious = new Float64Array(0);
+  decidedFrom = new Int32Array(0);
+  decidedIndex = new Int32Array(0);
+  /**
+   * Slots in the order they were decided: decidedOrder[0..decidedCount). What one decide() or close() call
+   * decided is a range of it (a delta is built from a range; no array of decisions per call).
+   */
+  decidedOrder = new Int32Array(0);
+  decidedCount = 0;
 
   constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter, members?: ReadonlySet<number>) {
     this.divergentAtStart = voter.divergent.map((m) => new Map(m));
@@ -139,7 +177,19 @@ export class RoundVote {
   }
 
   get slots(): number {
-    return this.keys.length;
+    return this.nSlots;
+  }
+
+  /** The prefix of slot s. */
+  keyAt(s: number): PrefixKey {
+    if (this.extraKeys !== null) return this.extraKeys[s];
+    const n4 = this.base4.length;
+    return s < n4 ? this.base4[s] : this.base6[s - n4];
+  }
+
+  /** The IPv4 prefixes of slots 0..n-1 when every slot is the first result's (identity), else null. */
+  identityKeys4(): Float64Array | null {
+    return this.extraKeys === null ? this.base4 : null;
   }
 
   /** The slot of a prefix, or -1. */
@@ -159,16 +209,46 @@ export class RoundVote {
     return this.at[r] === null;
   }
 
+  /** Does a slot in decidedOrder[from..to) have a new voted value (something to emit)? */
+  changedIn(from: number, to: number): boolean {
+    for (let k = from; k < to; k++) {
+      const s = this.decidedOrder[k];
+      if (this.decidedValue[s] !== this.decidedPrevious[s]) return true;
+    }
+    return false;
+  }
+
+  /** Slot s's decision as an object (tests, logs), or undefined while undecided. */
+  decision(s: number): PrefixDecision | undefined {
+    if (s >= this.nSlots || this.decided[s] === 0) return undefined;
+    const from = this.decidedFrom[s];
+    const index = this.decidedIndex[s];
+    const value = this.decidedValue[s];
+    const previous = this.decidedPrevious[s];
+    const view = index >= 0 && value !== previous ? (this.arrived.get(from) ?? null) : null;
+    return { prefix: this.keyAt(s), value, previous, from, view, index: view === null ? -1 : index };
+  }
+
+  /** Record slot s's decision (see `decided`). */
+  setDecision(s: number, value: number, previous: number, from: number, index: number): void {
+    if (this.decided[s] === 0) this.decidedOrder[this.decidedCount++] = s;
+    this.decided[s] = 1;
+    this.decidedValue[s] = value;
+    this.decidedPrevious[s] = previous;
+    this.decidedFrom[s] = from;
+    this.decidedIndex[s] = index;
+  }
+
   /** Index every arrived result not indexed yet (its prefixes and its start divergences get slots). */
   index(): void {
     for (const [r, v] of this.arrived) {
       if (this.indexed.has(r)) continue;
       this.indexed.add(r);
-      if (this.slotOf === null && this.keys.length === 0) {
+      if (this.slotOf === null && this.nSlots === 0 && this.extraKeys === null) {
         // The first result: its prefixes become the slots, in its order.
-        const p4 = v.result.prefixes4;
-        for (let i = 0; i < p4.length; i++) this.keys.push(p4[i]);
-        for (const p of v.result.prefixes6) this.keys.push(p);
+        this.base4 = v.result.prefixes4;
+        this.base6 = v.result.prefixes6;
+        this.nSlots = v.size;
         this.at[r] = null;
         this.identitySize[r] = v.size;
       } else if (this.slotOf === null && this.sameAsSlots(v)) {
@@ -176,7 +256,7 @@ export class RoundVote {
         this.identitySize[r] = v.size;
       } else {
         const idx = this.index0();
-        const a = new Int32Array(Math.max(this.keys.length + v.size, 16)).fill(-1);
+        const a = new Int32Array(Math.max(this.nSlots + v.size, 16)).fill(-1);
         for (let i = 0; i < v.size; i++) {
           const s = this.slotFor(idx, v.prefixAt(i));
           a[s] = i;
@@ -188,23 +268,44 @@ export class RoundVote {
         for (const p of this.divergentAtStart[r].keys()) this.slotFor(idx, p);
       }
     }
+    this.reserveDecisions();
   }
 
-  /** Does the result list exactly the current slots' prefixes (a prefix of them, in order)? */
+  /** Grow the decision arrays to the slots (they are allocated once per round in the common case). */
+  private reserveDecisions(): void {
+    const n = this.nSlots;
+    if (this.decided.length >= n) return;
+    const cap = this.decided.length === 0 ? n : Math.max(n, this.decided.length * 2);
+    const grow = <T extends Uint8Array | Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
+      const a = make(cap);
+      a.set(old);
+      return a;
+    };
+    this.decided = grow(this.decided, (c) => new Uint8Array(c));
+    this.decidedValue = grow(this.decidedValue, (c) => new Float64Array(c));
+    this.decidedPrevious = grow(this.decidedPrevious, (c) => new Float64Array(c));
+    this.decidedFrom = grow(this.decidedFrom, (c) => new Int32Array(c));
+    this.decidedIndex = grow(this.decidedIndex, (c) => new Int32Array(c));
+    this.decidedOrder = grow(this.decidedOrder, (c) => new Int32Array(c));
+  }
+
+  /** Does the result list exactly the current slots' prefixes, in order? */
   private sameAsSlots(v: ResultView): boolean {
+    if (this.extraKeys !== null || v.size !== this.nSlots) return false;
     const r = v.result;
-    const n4 = r.prefixes4.length;
-    if (v.size > this.keys.length) return false;
-    for (let i = 0; i < n4; i++) if (this.keys[i] !== r.prefixes4[i]) return false;
-    for (let i = 0; i < r.prefixes6.length; i++) if (this.keys[n4 + i] !== r.prefixes6[i]) return false;
-    return v.size === this.keys.length;
+    const k4 = this.base4;
+    const p4 = r.prefixes4;
+    if (p4.length !== k4.length) return false;
+    for (let i = 0; i < p4.length; i++) if (k4[i] !== p4[i]) return false;
+    for (let i = 0; i < r.prefixes6.length; i++) if (this.base6[i] !== r.prefixes6[i]) return false;
+    return true;
   }
 
   /** The prefix → slot index, built on first use from the slots so far. */
   private index0(): PrefixIndex {
     if (this.slotOf === null) {
-      const idx = new PrefixIndex(Math.max(1024, this.keys.length * 2));
-      for (let s = 0; s < this.keys.length; s++) idx.set(this.keys[s], s);
+      const idx = new PrefixIndex(Math.max(1024, this.nSlots * 2));
+      for (let s = 0; s < this.nSlots; s++) idx.set(this.keyAt(s), s);
       this.slotOf = idx;
     }
     return this.slotOf;
@@ -223,7 +324,7 @@ export class RoundVote {
       const r = answered[j];
       if (this.indexIn(r, s) >= 0) return true;
       const d = this.divergentAtStart[r];
-      if (d.size > 0 && d.has(this.keys[s])) return true;
+      if (d.size > 0 && d.has(this.keyAt(s))) return true;
     }
     return false;
   }
@@ -231,16 +332,20 @@ export class RoundVote {
   private slotFor(idx: PrefixIndex, p: PrefixKey): number {
     let s = idx.get(p);
     if (s >= 0) return s;
-    s = this.keys.length;
+    if (this.extraKeys === null) {
+      const keys: PrefixKey[] = [];
+      for (let i = 0; i < this.nSlots; i++) keys.push(this.keyAt(i));
+      this.extraKeys = keys;
+    }
+    s = this.nSlots++;
     idx.set(p, s);
-    this.keys.push(p);
+    this.extraKeys.push(p);
     return s;
   }
 }
 
+/** What close() found; the slots it decided (consensus without unanimity, master absent) are appended to RoundVote.decidedOrder: emit them like eager ones. */
 export interface CloseReport {
-  /** Prefixes decided only at the close (consensus without unanimity, master absent): emit like eager ones. */
-  readonly decided: PrefixDecision[];
   /** Prefixes overwritten by the audit (restate from `from`). */
   readonly corrections: PrefixDecision[];
   readonly noQuorum: PrefixKey[];
@@ -281,6 +386,11 @@ export class Voter {
     return rv.divergentAtStart[replica].get(p) ?? this.voted.get(p);
   }
 
+  /** The voted outcome of a prefix now (0: no route, no export). */
+  votedOf(p: PrefixKey): number {
+    return this.voted.get(p);
+  }
+
   private slotValue(rv: RoundVote, replica: number, s: number): number {
     if (rv.arrived.has(replica)) {
       const i = rv.indexIn(replica, s);
@@ -288,15 +398,14 @@ export class Voter {
     }
     const d = rv.divergentAtStart[replica];
     if (d.size > 0) {
-      const v = d.get(rv.keys[s]);
+      const v = d.get(rv.keyAt(s));
       if (v !== undefined) return v;
     }
     return this.previous(rv, s);
   }
 
   private previous(rv: RoundVote, s: number): number {
-    const d = rv.decisions[s];
-    return d !== undefined ? d.previous : this.voted.get(rv.keys[s]);
+    return rv.decided[s] !== 0 ? rv.decidedPrevious[s] : this.voted.get(rv.keyAt(s));
   }
 
   private covers(r: number, p: PrefixKey): boolean {
@@ -324,32 +433,29 @@ export class Voter {
   }
 
   /**
-   * Decide slot s for `value`; `reps`/`vals` are the answers seen (the deciding replicas are those with
-   * `value`). Prefer a replica that reported the prefix from an agreeing start: its result is the delta to emit.
+   * Decide undecided slot s for `value`; `reps`/`vals` are the answers seen (the deciding replicas are those
+   * with `value`). Prefer a replica that reported the prefix from an agreeing start: its result is the delta
+   * to emit.
    */
-  private decideOne(rv: RoundVote, s: number, value: number, reps: readonly number[], vals: readonly number[], n: number): PrefixDecision {
-    const p = rv.keys[s];
-    const previous = this.previous(rv, s);
+  private decideOne(rv: RoundVote, s: number, value: number, reps: readonly number[], vals: readonly number[], n: number): void {
+    const p = rv.keyAt(s);
     let pick = -1;
-    let view: ResultView | null = null;
     let index = -1;
     for (let j = 0; j < n; j++) {
       if (vals[j] !== value) continue;
       const r = reps[j];
       if (pick < 0) pick = r;
-      const v = rv.arrived.get(r);
-      const i = v !== undefined ? rv.indexIn(r, s) : -1;
-      if (v !== undefined && i >= 0 && !(rv.divergentAtStart[r].size > 0 && rv.divergentAtStart[r].has(p))) {
+      const i = rv.arrived.has(r) ? rv.indexIn(r, s) : -1;
+      if (i >= 0 && !(rv.divergentAtStart[r].size > 0 && rv.divergentAtStart[r].has(p))) {
         pick = r;
-        view = v;
         index = i;
         break;
       }
     }
-    const d: PrefixDecision = { prefix: p, value, previous, from: pick, view: value === previous ? null : view, index };
-    rv.decisions[s] = d;
-    this.setVoted(p, value, previous);
-    return d;
+    // Undecided: the previous value is the voted one, swapped for the decided one in a single lookup.
+    const previous = this.voted.exchange(p, value);
+    if (previous !== value) this.ribDigest = xor53(xor53(this.ribDigest, ribTerm(p, previous)), ribTerm(p, value));
+    rv.setDecision(s, value, previous, pick, index);
   }
 
   /** `old`: the prefix's voted value now (the caller has it at hand). */
@@ -359,10 +465,10 @@ export class Voter {
     this.voted.set(p, value);
   }
 
-  /** Eager decisions with what has arrived; returns the newly decided prefixes. */
-  decide(rv: RoundVote): PrefixDecision[] {
+  /** Eager decisions with what has arrived; returns how many slots it decided (the last ones of RoundVote.decidedOrder). */
+  decide(rv: RoundVote): number {
     rv.index();
-    const out: PrefixDecision[] = [];
+    const before = rv.decidedCount;
     const masterHere = this.mode === 'master' && rv.arrived.has(this.master) && !rv.faulty.has(this.master);
     const masterUp = this.mode === 'master' && !rv.faulty.has(this.master);
     const live = rv.live();
@@ -372,17 +478,20 @@ export class Voter {
     if (this.mode !== 'master') {
       const outs = this.identityOutcomes(rv, answered);
       if (outs !== null) {
-        this.decideIdentity(rv, outs, answered, this.quorum(live.length, rv.members.size), out);
-        return out;
+        this.decideIdentity(rv, outs, answered, this.quorum(live.length, rv.members.size));
+        return rv.decidedCount - before;
       }
+    } else if (masterHere && this.masterIdentity(rv)) {
+      this.decideFromMaster(rv);
+      return rv.decidedCount - before;
     }
     for (let s = 0; s < rv.slots; s++) {
-      if (rv.decisions[s] !== undefined || !rv.relevant(s, answered)) continue;
-      const p = rv.keys[s];
+      if (rv.decided[s] !== 0 || !rv.relevant(s, answered)) continue;
+      const p = rv.keyAt(s);
       if (masterHere && this.covers(this.master, p)) {
         reps[0] = this.master;
         vals[0] = this.slotValue(rv, this.master, s);
-        out.push(this.decideOne(rv, s, vals[0], reps, vals, 1));
+        this.decideOne(rv, s, vals[0], reps, vals, 1);
         continue;
       }
       if (masterUp && this.covers(this.master, p)) continue; // wait for the master
@@ -402,12 +511,12 @@ export class Voter {
         let c = 0;
         for (let m = 0; m < n; m++) if (vals[m] === vals[j]) c++;
         if (c >= q) {
-          out.push(this.decideOne(rv, s, vals[j], reps, vals, n));
+          this.decideOne(rv, s, vals[j], reps, vals, n);
           break;
         }
       }
     }
-    return out;
+    return rv.decidedCount - before;
   }
 
   /**
@@ -428,40 +537,72 @@ export class Voter {
     return outs;
   }
 
-  /** decide() on identity outcomes: a slot is decided once q answers agree (the quorum is the same for every slot). */
-  private decideIdentity(rv: RoundVote, outs: readonly Float64Array[], answered: readonly number[], q: number, out: PrefixDecision[]): void {
-    if (q <= 0 || outs.length < q) return;
-    const reps = this.ansR;
-    const vals = this.ansV;
+  /**
+   * decide() on identity outcomes: a slot is decided once q answers agree (the quorum is the same for every
+   * slot). What decideOne would pick, without its per-prefix scans: the first answer with the winning value
+   * (every answer reported every slot from an agreeing start: the delta is its result at index s).
+   */
+  private decideIdentity(rv: RoundVote, outs: readonly Float64Array[], answered: readonly number[], q: number): void {
     const n = outs.length;
-    for (let j = 0; j < n; j++) reps[j] = answered[j];
-    for (let s = 0; s < rv.slots; s++) {
-      if (rv.decisions[s] !== undefined) continue;
-      for (let j = 0; j < n; j++) vals[j] = outs[j][s];
+    if (q <= 0 || n < q) return;
+    const slots = rv.slots;
+    const decided = rv.decided;
+    const keys4 = rv.identityKeys4();
+    const n4 = keys4 === null ? 0 : keys4.length;
+    const voted = this.voted;
+    let digest = this.ribDigest;
+    for (let s = 0; s < slots; s++) {
+      if (decided[s] !== 0) continue;
       for (let j = 0; j + q <= n; j++) {
-        let c = 0;
-        for (let m = j; m < n; m++) if (vals[m] === vals[j]) c++;
-        if (c >= q) {
-          out.push(this.decideOne(rv, s, vals[j], reps, vals, n));
-          break;
-        }
+        const value = outs[j][s];
+        let c = 1;
+        for (let m = j + 1; m < n; m++) if (outs[m][s] === value) c++;
+        if (c < q) continue;
+        // The first answer with `value` reaches the count first: j is decideOne's pick.
+        const p = s < n4 ? keys4![s] : rv.keyAt(s);
+        const previous = voted.exchange(p, value);
+        if (previous !== value) digest = xor53(xor53(digest, ribTerm(p, previous)), ribTerm(p, value));
+        rv.setDecision(s, value, previous, answered[j], s);
+        break;
       }
     }
+    this.ribDigest = digest;
+  }
+
+  /** master mode, the master answered: it covers every prefix, lists exactly the slots and did not diverge at the start. */
+  private masterIdentity(rv: RoundVote): boolean {
+    const m = this.master;
+    return this.fullCoverage && rv.identity(m) && rv.divergentAtStart[m].size === 0 && rv.arrived.get(m)!.size === rv.slots;
+  }
+
+  /** decide() in master mode on masterIdentity(): every undecided slot takes the master's value (decideOne with the master alone). */
+  private decideFromMaster(rv: RoundVote): void {
+    const m = this.master;
+    const o = rv.arrived.get(m)!.result.outcome;
+    const decided = rv.decided;
+    let digest = this.ribDigest;
+    for (let s = 0; s < o.length; s++) {
+      if (decided[s] !== 0) continue;
+      const value = o[s];
+      const p = rv.keyAt(s);
+      const previous = this.voted.exchange(p, value);
+      if (previous !== value) digest = xor53(xor53(digest, ribTerm(p, previous)), ribTerm(p, value));
+      rv.setDecision(s, value, previous, m, s);
+    }
+    this.ribDigest = digest;
   }
 
   /** close() shortcut: identity outcomes, all answers equal, and every slot already decided for that value. */
   private unanimousAndDecided(rv: RoundVote, answered: readonly number[]): boolean {
     const outs = this.identityOutcomes(rv, answered);
-    if (outs === null) return false;
+    if (outs === null || rv.decidedCount !== rv.slots) return false;
     const o0 = outs[0];
     for (let j = 1; j < outs.length; j++) {
       const o = outs[j];
       for (let s = 0; s < o0.length; s++) if (o[s] !== o0[s]) return false;
     }
-    for (let s = 0; s < o0.length; s++) {
-      const d = rv.decisions[s];
-      if (d === undefined || d.value !== o0[s]) return false;
-    }
+    const value = rv.decidedValue;
+    for (let s = 0; s < o0.length; s++) if (value[s] !== o0[s]) return false;
     return true;
   }
 
@@ -474,7 +615,8 @@ export class Voter {
       if (!rv.arrived.has(this.master) || rv.faulty.has(this.master)) return false;
     } else if (answered.length < this.quorum(rv.live().length, this.coveringMembers(rv, null))) return false;
     rv.index();
-    for (let s = 0; s < rv.slots; s++) if (rv.decisions[s] === undefined && rv.relevant(s, answered)) return false;
+    if (rv.decidedCount === rv.slots) return true;
+    for (let s = 0; s < rv.slots; s++) if (rv.decided[s] === 0 && rv.relevant(s, answered)) return false;
     return true;
   }
 
@@ -482,7 +624,6 @@ export class Voter {
   close(rv: RoundVote): CloseReport {
     rv.index();
     const corrections: PrefixDecision[] = [];
-    const decided: PrefixDecision[] = [];
     const noQuorum: PrefixKey[] = [];
     const answered = rv.answered();
     const agreeWithMajority = new Map<number, number>();
@@ -496,7 +637,7 @@ export class Voter {
       for (const r of answered) agreeWithMajority.set(r, rv.slots);
     } else for (let s = 0; s < rv.slots; s++) {
       if (!rv.relevant(s, answered)) continue;
-      const p = rv.keys[s];
+      const p = rv.keyAt(s);
       let n = 0;
       for (const r of answered) {
         if (!this.covers(r, p)) continue;
@@ -519,21 +660,23 @@ export class Voter {
         }
       }
       if (majority !== null && n >= 2 && !unanimous) for (let j = 0; j < n; j++) if (vals[j] !== majority) minority.add(reps[j]);
-      const dec = rv.decisions[s];
-      if (dec === undefined) {
+      if (rv.decided[s] === 0) {
         // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
         // strict majority of the answering replicas decides — if it is also one of the members — and the
         // dissenters are counted; k-of-n without k agreeing: keep the previous value (no quorum).
         const memberMajority = majority !== null && majorityCount * 2 > this.coveringMembers(rv, p);
-        if (majority !== null && memberMajority && this.mode !== 'k-of-n') decided.push(this.decideOne(rv, s, majority, reps, vals, n));
+        if (majority !== null && memberMajority && this.mode !== 'k-of-n') this.decideOne(rv, s, majority, reps, vals, n);
         else if (n > 0) noQuorum.push(p);
-      } else if (majority !== null && majority !== dec.value) {
+      } else if (majority !== null && majority !== rv.decidedValue[s]) {
+        const decidedValue = rv.decidedValue[s];
+        const decidedFrom = rv.decidedFrom[s];
         let from = -1;
         for (let j = 0; j < n && from < 0; j++) if (vals[j] === majority) from = reps[j];
-        this.setVoted(p, majority, dec.value);
-        corrections.push({ prefix: p, value: majority, previous: dec.value, from, view: null, index: -1 });
-        rv.decisions[s] = { ...dec, value: majority, from };
-        if (this.mode === 'master' && dec.from === this.master) masterWrong = true;
+        this.setVoted(p, majority, decidedValue);
+        corrections.push({ prefix: p, value: majority, previous: decidedValue, from, view: null, index: -1 });
+        // Restated from `from` (the correction), never relative to the overruled decision's result.
+        rv.setDecision(s, majority, rv.decidedPrevious[s], from, -1);
+        if (this.mode === 'master' && decidedFrom === this.master) masterWrong = true;
       }
       if (majority !== null) for (let j = 0; j < n; j++) if (vals[j] === majority) agreeWithMajority.set(reps[j], (agreeWithMajority.get(reps[j]) ?? 0) + 1);
       const voted = this.voted.get(p);
@@ -562,45 +705,143 @@ export class Voter {
         this.master = failover;
       }
     }
-    return { decided, corrections, noQuorum, minority, failover };
+    return { corrections, noQuorum, minority, failover };
   }
 }
 
 /**
- * Voted outcome per prefix: a prefix index onto a Float64Array (0 = absent). A PrefixMap<number> boxed
- * every 53-bit digest as a heap number and rehashed them as it grew (~20 % of the main thread at table load).
+ * Voted outcome per prefix (0 = absent). IPv4 keys (numbers) live in SHARDS open-addressing tables of their
+ * own, chosen by the top bits of the key's hash, key and value side by side in one Float64Array; IPv6 keys
+ * (strings) in a Map. Why not PrefixIndex plus a row array: a table load writes 10^6 entries in hash order,
+ * and that took three cache lines per lookup where this takes one, and a rehash shared with PrefixMap's
+ * object arrays (polymorphic). Why shards: each grows on its own in small steps, so a load never stops for
+ * one rehash of the whole table, and the memory a grown shard frees is reused by the next one to grow (a
+ * single table doubling to 32 MB touched as much fresh memory again as the final table, and first touches
+ * of fresh pages are expensive on the VMs btrd runs on).
  */
-class OutcomeTable {
-  private readonly rowOf = new PrefixIndex(1024);
-  private values = new Float64Array(1024);
-  private readonly free: number[] = [];
-  private rows = 0;
+export class OutcomeTable {
+  private readonly shards: OutcomeShard[] = [];
+  private readonly v6 = new Map<string, number>();
+
+  constructor() {
+    for (let i = 0; i < SHARDS; i++) this.shards.push(new OutcomeShard());
+  }
+
+  get size(): number {
+    let n = this.v6.size;
+    for (const s of this.shards) n += s.count;
+    return n;
+  }
 
   get(p: PrefixKey): number {
-    const row = this.rowOf.get(p);
-    return row < 0 ? 0 : this.values[row];
+    if (typeof p !== 'number') return this.v6.get(p) ?? 0;
+    const h = mix(p);
+    return this.shards[h >>> SHARD_SHIFT].get(p + 1, h);
   }
 
   set(p: PrefixKey, value: number): void {
-    const row = this.rowOf.get(p);
-    if (value === 0) {
-      if (row < 0) return;
-      this.rowOf.delete(p);
-      this.values[row] = 0;
-      this.free.push(row);
-      return;
-    }
-    if (row >= 0) {
-      this.values[row] = value;
-      return;
-    }
-    const r = this.free.length > 0 ? this.free.pop()! : this.rows++;
-    if (r >= this.values.length) {
-      const v = new Float64Array(this.values.length * 2);
-      v.set(this.values);
-      this.values = v;
-    }
-    this.values[r] = value;
-    this.rowOf.set(p, r);
+    this.exchange(p, value);
   }
+
+  /** Sets p's value (0 removes it) and returns the one it had (0 = absent), in one probe sequence. */
+  exchange(p: PrefixKey, value: number): number {
+    if (typeof p !== 'number') {
+      const old = this.v6.get(p) ?? 0;
+      if (value === 0) this.v6.delete(p);
+      else this.v6.set(p, value);
+      return old;
+    }
+    const h = mix(p);
+    return this.shards[h >>> SHARD_SHIFT].exchange(p + 1, h, value);
+  }
+}
+
+const SHARD_BITS = 8;
+const SHARDS = 1 << SHARD_BITS;
+const SHARD_SHIFT = 32 - SHARD_BITS;
+
+/**
+ * One shard: slot i holds key + 1 at 2i (0 = free: a fresh array needs no fill; key 0 is 0.0.0.0/0) and the
+ * value at 2i + 1; linear probing on the hash's low bits, at most half full.
+ */
+class OutcomeShard {
+  t = new Float64Array(2 * 16);
+  mask = 15;
+  count = 0;
+
+  get(k1: number, h: number): number {
+    const t = this.t;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const k = t[2 * i];
+      if (k === k1) return t[2 * i + 1];
+      if (k === 0) return 0;
+    }
+  }
+
+  exchange(k1: number, h: number, value: number): number {
+    const t = this.t;
+    const mask = this.mask;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const k = t[2 * i];
+      if (k === k1) break;
+      if (k === 0) {
+        if (value === 0) return 0;
+        t[2 * i] = k1;
+        t[2 * i + 1] = value;
+        if (++this.count * 2 > mask + 1) this.grow();
+        return 0;
+      }
+    }
+    const old = t[2 * i + 1];
+    if (value !== 0) t[2 * i + 1] = value;
+    else this.remove(i);
+    return old;
+  }
+
+  /** Backward-shift deletion of slot i: later members of its probe run move into the hole when their home allows. */
+  private remove(i: number): void {
+    const t = this.t;
+    const mask = this.mask;
+    let hole = i;
+    for (let j = (i + 1) & mask; t[2 * j] !== 0; j = (j + 1) & mask) {
+      const home = mix(t[2 * j] - 1) & mask;
+      // j's entry may fill the hole unless its home lies cyclically in (hole, j].
+      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+        t[2 * hole] = t[2 * j];
+        t[2 * hole + 1] = t[2 * j + 1];
+        hole = j;
+      }
+    }
+    t[2 * hole] = 0;
+    t[2 * hole + 1] = 0;
+    this.count--;
+  }
+
+  private grow(): void {
+    const old = this.t;
+    const mask = 2 * (this.mask + 1) - 1;
+    const t = new Float64Array(2 * (mask + 1));
+    for (let j = 0; j < old.length; j += 2) {
+      const k = old[j];
+      if (k === 0) continue;
+      let i = mix(k - 1) & mask;
+      while (t[2 * i] !== 0) i = (i + 1) & mask;
+      t[2 * i] = k;
+      t[2 * i + 1] = old[j + 1];
+    }
+    this.t = t;
+    this.mask = mask;
+  }
+}
+
+/** A 32-bit hash of an IPv4 prefix key (an integer below 2^38). */
+function mix(k: number): number {
+  const lo = k >>> 0;
+  const hi = (k / 4294967296) | 0;
+  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
