@@ -1029,6 +1029,7 @@ export class ReplicaSet {
                 resolve(await this.buildDelta(rv, 0, rv.decidedCount, report.corrections, report.noQuorum, true));
               } finally {
                 this.flushVerdicts();
+                rv.release(); // its last delta is built
               }
               return;
             }
@@ -1047,6 +1048,7 @@ export class ReplicaSet {
               }
             } finally {
               this.flushVerdicts();
+              rv.release(); // its last delta is built
             }
             settledResolve();
           }

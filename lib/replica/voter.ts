@@ -147,20 +147,23 @@ export class RoundVote {
    * Per slot, once decided (`decided[s]` = 1): the new voted value, the voted value before the decision, a
    * replica with the value, and the slot's index in that replica's result when it reported the prefix from
    * an agreeing start (its result is then the delta to emit), else -1 (restate that replica's full state).
+   * The arrays come from the voter's spare set (the previous round's, see release()) when it is large enough.
    */
-  decided = new Uint8Array(0);
-  decidedValue = new Float64Array(0);
-  decidedPrevious = new Float64Array(0);
-  decidedFrom = new Int32Array(0);
-  decidedIndex = new Int32Array(0);
+  private arrays: DecisionArrays | null = null;
+  private released = false;
+  decided: Uint8Array = new Uint8Array(0);
+  decidedValue: Float64Array = new Float64Array(0);
+  decidedPrevious: Float64Array = new Float64Array(0);
+  decidedFrom: Int32Array = new Int32Array(0);
+  decidedIndex: Int32Array = new Int32Array(0);
   /**
    * Slots in the order they were decided: decidedOrder[0..decidedCount). What one decide() or close() call
    * decided is a range of it (a delta is built from a range; no array of decisions per call).
    */
-  decidedOrder = new Int32Array(0);
+  decidedOrder: Int32Array = new Int32Array(0);
   decidedCount = 0;
 
-  constructor(readonly round: number, readonly expected: ReadonlySet<number>, voter: Voter, members?: ReadonlySet<number>) {
+  constructor(readonly round: number, readonly expected: ReadonlySet<number>, private readonly voter: Voter, members?: ReadonlySet<number>) {
     this.divergentAtStart = voter.divergent.map((m) => new Map(m));
     this.members = members ?? expected;
     this.at = voter.divergent.map(() => new Int32Array(0));
@@ -241,6 +244,7 @@ export class RoundVote {
 
   /** Index every arrived result not indexed yet (its prefixes and its start divergences get slots). */
   index(): void {
+    if (this.released) throw new Error(`round ${this.round}: its votes were released`);
     for (const [r, v] of this.arrived) {
       if (this.indexed.has(r)) continue;
       this.indexed.add(r);
@@ -271,22 +275,38 @@ export class RoundVote {
     this.reserveDecisions();
   }
 
-  /** Grow the decision arrays to the slots (they are allocated once per round in the common case). */
+  /** Grow the decision arrays to the slots (taken once per round in the common case). */
   private reserveDecisions(): void {
     const n = this.nSlots;
     if (this.decided.length >= n) return;
-    const cap = this.decided.length === 0 ? n : Math.max(n, this.decided.length * 2);
-    const grow = <T extends Uint8Array | Float64Array | Int32Array>(old: T, make: (n: number) => T): T => {
-      const a = make(cap);
-      a.set(old);
-      return a;
-    };
-    this.decided = grow(this.decided, (c) => new Uint8Array(c));
-    this.decidedValue = grow(this.decidedValue, (c) => new Float64Array(c));
-    this.decidedPrevious = grow(this.decidedPrevious, (c) => new Float64Array(c));
-    this.decidedFrom = grow(this.decidedFrom, (c) => new Int32Array(c));
-    this.decidedIndex = grow(this.decidedIndex, (c) => new Int32Array(c));
-    this.decidedOrder = grow(this.decidedOrder, (c) => new Int32Array(c));
+    const old = this.arrays;
+    const a = old === null ? this.voter.takeDecisionArrays(n) : new DecisionArrays(Math.max(n, 2 * old.capacity));
+    if (old !== null) a.copy(old);
+    this.arrays = a;
+    this.decided = a.decided;
+    this.decidedValue = a.value;
+    this.decidedPrevious = a.previous;
+    this.decidedFrom = a.from;
+    this.decidedIndex = a.index;
+    this.decidedOrder = a.order;
+  }
+
+  /**
+   * The round is over (its last delta built): its decision arrays go back to the voter for the next round.
+   * A table load decides 10^5 slots per round, and fresh memory is expensive to touch on the VMs btrd runs
+   * on (page faults); reusing the same arrays costs one memset of `decided`.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.arrays !== null) this.voter.releaseDecisionArrays(this.arrays);
+    this.arrays = null;
+    this.decided = new Uint8Array(0);
+    this.decidedValue = new Float64Array(0);
+    this.decidedPrevious = new Float64Array(0);
+    this.decidedFrom = new Int32Array(0);
+    this.decidedIndex = new Int32Array(0);
+    this.decidedOrder = new Int32Array(0);
   }
 
   /** Does the result list exactly the current slots' prefixes, in order? */
@@ -345,6 +365,34 @@ export class RoundVote {
 }
 
 /** What close() found; the slots it decided (consensus without unanimity, master absent) are appended to RoundVote.decidedOrder: emit them like eager ones. */
+/** One round's per-slot decision arrays (RoundVote.decided…), reused from round to round. */
+class DecisionArrays {
+  readonly decided: Uint8Array;
+  readonly value: Float64Array;
+  readonly previous: Float64Array;
+  readonly from: Int32Array;
+  readonly index: Int32Array;
+  readonly order: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.decided = new Uint8Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.previous = new Float64Array(capacity);
+    this.from = new Int32Array(capacity);
+    this.index = new Int32Array(capacity);
+    this.order = new Int32Array(capacity);
+  }
+
+  copy(o: DecisionArrays): void {
+    this.decided.set(o.decided);
+    this.value.set(o.value);
+    this.previous.set(o.previous);
+    this.from.set(o.from);
+    this.index.set(o.index);
+    this.order.set(o.order);
+  }
+}
+
 export interface CloseReport {
   /** Prefixes overwritten by the audit (restate from `from`). */
   readonly corrections: PrefixDecision[];
@@ -373,6 +421,8 @@ export class Voter {
   /** Scratch for one prefix's answers (replica, value). */
   private readonly ansR: number[] = [];
   private readonly ansV: number[] = [];
+  /** The decision arrays of the last released round (RoundVote.release). */
+  private spareDecisions: DecisionArrays | null = null;
 
   constructor(readonly mode: VotingMode, readonly k: number, readonly coverage: readonly PrefixCoverage[]) {
     this.divergent = coverage.map(() => new Map());
@@ -384,6 +434,19 @@ export class Voter {
     const s = rv.slot(p);
     if (s >= 0) return this.slotValue(rv, replica, s);
     return rv.divergentAtStart[replica].get(p) ?? this.voted.get(p);
+  }
+
+  /** Decision arrays for a round of at least n slots: the spare set if large enough (every slot undecided), else new ones. */
+  takeDecisionArrays(n: number): DecisionArrays {
+    const a = this.spareDecisions;
+    if (a === null || a.capacity < n) return new DecisionArrays(n);
+    this.spareDecisions = null;
+    a.decided.fill(0);
+    return a;
+  }
+
+  releaseDecisionArrays(a: DecisionArrays): void {
+    if (this.spareDecisions === null || this.spareDecisions.capacity < a.capacity) this.spareDecisions = a;
   }
 
   /** The voted outcome of a prefix now (0: no route, no export). */

@@ -145,6 +145,19 @@ test('a result listing other prefixes than the slots: general mapping, same vote
   assert.equal([...v.divergent[1]], [[C, 3]]);
 });
 
+test('a released round gives its decision arrays to the next one, which starts with every slot undecided', () => {
+  const v = voter('continuous-majority', 3);
+  const s = vote(v, 0, new Map([0, 1, 2].map((r) => [r, result(r, 0, new Map([[A, 1], [B, 2], [C, 3]]))])), [0, 1, 2], [0, 1, 2]);
+  const arrays = s.rv.decidedValue;
+  s.rv.release();
+  assert.throws(() => s.rv.index(), /released/);
+  const res = new Map([[0, result(0, 1, new Map([[A, 4], [B, 5]]))], [1, result(1, 1, new Map([[A, 4], [B, 6]]))], [2, result(2, 1, new Map([[A, 4], [B, 5]]))]]);
+  const s2 = vote(v, 1, res, [0, 1], [0, 1, 2]);
+  assert.ok(s2.rv.decidedValue === arrays, 'reused');
+  assert.is(s2.rv.decidedCount, 1, 'B (split 5/6) is not decided by the previous round\'s leftovers');
+  assert.is(s2.rv.decision(s2.rv.slot(B)), undefined);
+});
+
 test('withdrawals on the fast path remove the voted entry (and the default route is a prefix like any)', () => {
   const v = voter('continuous-majority', 3);
   const add = new Map<PrefixKey, number>([[DEFAULT, 5], [A, 6]]);
@@ -289,6 +302,9 @@ for (const [mode, k] of [['continuous-majority', 2], ['consensus', 2], ['k-of-n'
         const sf = vote(fast, round, results[round], order[round], all, faulty[round]);
         const sg = vote(general, round, results[round], order[round], all, faulty[round]);
         assert.is(summary(fast, sf), summary(general, sg), `seed ${seed} round ${round}`);
+        // As replica-set.ts does once a round's last delta is built: the next round reuses its arrays.
+        sf.rv.release();
+        sg.rv.release();
         const answered = sf.rv.answered();
         if (answered.every((r) => sf.rv.identity(r) && sf.rv.divergentAtStart[r].size === 0 && results[round].get(r)!.outcome.length === sf.rv.slots)) fastRounds++;
       }
