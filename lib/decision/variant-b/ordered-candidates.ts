@@ -26,8 +26,8 @@
  * Storage (DESIGN principle 6): there is no per-prefix candidate object. A prefix's candidates are ONE
  * value, `Candidates<T>`, kept in a pointer column of the prefix table (slot-table.ts): null for none,
  * the path itself for exactly one — the common case, a prefix heard from one peer — and a sorted array of
- * two or more otherwise. The functions below return the new value instead of mutating a holder; an array
- * is never changed once stored, so a value read earlier stays valid. The best path is not stored either:
+ * two or more otherwise. The functions below return the new value (an array with room is changed in place,
+ * so an old value must not be kept to compare with: the engine keeps the best entry). The best path is not stored either:
  * reading it off the front run costs O(groups in the best tier), one comparison for a single candidate.
  */
 import { compareOrdered, compareTail, tierReachable, type OrderedPath } from './compare.js';
@@ -53,37 +53,56 @@ export function searchOrdered<T extends OrderedPath>(a: readonly T[], p: T): num
   return -lo - 1;
 }
 
-/** The candidates with `p` inserted at its order position. */
+/**
+ * The candidates with `p` inserted at its order position. An array with room is changed IN PLACE (the
+ * returned value is the same array); callers must not keep an old value to compare with.
+ */
 export function withCandidate<T extends OrderedPath>(c: Candidates<T>, p: T): Candidates<T> {
   if (c === null) return p;
-  if (!isMany(c)) return compareOrdered(p, c) < 0 ? [p, c] : [c, p];
+  if (!isMany(c)) return compareOrdered(p, c) < 0 ? arrayOf(p, c) : arrayOf(c, p);
   const i = searchOrdered(c, p);
-  return withInserted(c, i >= 0 ? i : -i - 1, p);
+  return inserted(c as T[], i >= 0 ? i : -i - 1, p);
 }
 
 /**
- * Arrays are replaced, not grown in place: a pushed or spliced JS array reserves ~1.5× + 16 elements, which
- * for the typical 2–10 candidates would be most of the prefix's memory. A fresh array of the exact size costs
- * one short-lived allocation per change instead.
+ * Arrays are allocated with a capacity of 4, 8, 16, … elements and then grown and shrunk in place, so that a
+ * prefix whose paths arrive from several peers one after another gets ONE array: a fresh exact-size array per
+ * change was a young object per candidate per prefix, each of which survived long enough to be copied by the
+ * scavenger (with 4 peers, B's scavenges took 3× A's). Plain push/splice would reserve ~1.5× + 16 elements.
+ * `capacityOf(n)` is what an array of n elements certainly has (V8 keeps the backing store of a small array
+ * when its length shrinks; were it trimmed, push below merely grows it again).
  */
-function withInserted<T>(a: readonly T[], at: number, p: T): T[] {
+function capacityOf(n: number): number {
+  let cap = 4;
+  while (cap < n) cap *= 2;
+  return cap;
+}
+
+function arrayOf<T>(x: T, y: T): T[] {
+  const a = new Array<T>(4);
+  a[0] = x;
+  a[1] = y;
+  a.length = 2;
+  return a;
+}
+
+function inserted<T>(a: T[], at: number, p: T): T[] {
   const n = a.length;
-  const b = new Array<T>(n + 1);
+  if (n + 1 <= capacityOf(n)) {
+    a.push(p);
+    for (let j = n; j > at; j--) a[j] = a[j - 1];
+    a[at] = p;
+    return a;
+  }
+  const b = new Array<T>(capacityOf(n + 1));
   for (let j = 0; j < at; j++) b[j] = a[j];
   b[at] = p;
   for (let j = at; j < n; j++) b[j + 1] = a[j];
+  b.length = n + 1;
   return b;
 }
 
-function withRemoved<T>(a: readonly T[], at: number): T[] {
-  const n = a.length - 1;
-  const b = new Array<T>(n);
-  for (let j = 0; j < at; j++) b[j] = a[j];
-  for (let j = at; j < n; j++) b[j] = a[j + 1];
-  return b;
-}
-
-/** The candidates without `p` (found by order position, then identity); unchanged when absent. */
+/** The candidates without `p` (found by order position, then identity); unchanged when absent. In place like withCandidate. */
 export function withoutCandidate<T extends OrderedPath>(c: Candidates<T>, p: T): Candidates<T> {
   if (c === null) return null;
   if (!isMany(c)) return c === p ? null : c;
@@ -93,7 +112,11 @@ export function withoutCandidate<T extends OrderedPath>(c: Candidates<T>, p: T):
     i = c.indexOf(p);
     if (i < 0) return c;
   }
-  return c.length === 2 ? c[1 - i] : withRemoved(c, i);
+  if (c.length === 2) return c[1 - i];
+  const a = c as T[];
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j];
+  a.pop();
+  return a;
 }
 
 export function candidateCount<T extends OrderedPath>(c: Candidates<T>): number {
