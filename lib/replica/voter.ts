@@ -365,6 +365,12 @@ export class RoundVote {
 }
 
 /** What close() found; the slots it decided (consensus without unanimity, master absent) are appended to RoundVote.decidedOrder: emit them like eager ones. */
+/** Does every outcome array hold `value` at slot s? */
+function allEqual(outs: readonly Float64Array[], s: number, value: number): boolean {
+  for (let j = 0; j < outs.length; j++) if (outs[j][s] !== value) return false;
+  return true;
+}
+
 /** One round's per-slot decision arrays (RoundVote.decided…), reused from round to round. */
 class DecisionArrays {
   readonly decided: Uint8Array;
@@ -698,65 +704,77 @@ export class Voter {
     if (this.unanimousAndDecided(rv, answered)) {
       // Every answer equals every decision: nothing to correct, book or count against anyone.
       for (const r of answered) agreeWithMajority.set(r, rv.slots);
-    } else for (let s = 0; s < rv.slots; s++) {
-      if (!rv.relevant(s, answered)) continue;
-      const p = rv.keyAt(s);
-      let n = 0;
-      for (const r of answered) {
-        if (!this.covers(r, p)) continue;
-        reps[n] = r;
-        vals[n] = this.slotValue(rv, r, s);
-        n++;
-      }
-      // The strict majority of the answering covering replicas, if any.
-      let majority: number | null = null;
-      let majorityCount = 0;
-      let unanimous = true;
-      for (let j = 0; j < n; j++) {
-        if (vals[j] !== vals[0]) unanimous = false;
-        if (majority !== null) continue;
-        let c = 0;
-        for (let m = 0; m < n; m++) if (vals[m] === vals[j]) c++;
-        if (c * 2 > n) {
-          majority = vals[j];
-          majorityCount = c;
+    } else {
+      // Identity answers (identityOutcomes): a slot where every answer equals its decision has nothing to
+      // correct, book or count against anyone — only the others (one replica off on one prefix, say) are
+      // voted prefix by prefix below. Such slots count as agreeing with the majority for every answer.
+      const outs = this.identityOutcomes(rv, answered);
+      let agreedSlots = 0;
+      for (let s = 0; s < rv.slots; s++) {
+        if (outs !== null && rv.decided[s] !== 0 && allEqual(outs, s, rv.decidedValue[s])) {
+          agreedSlots++;
+          continue;
+        }
+        if (!rv.relevant(s, answered)) continue;
+        const p = rv.keyAt(s);
+        let n = 0;
+        for (const r of answered) {
+          if (!this.covers(r, p)) continue;
+          reps[n] = r;
+          vals[n] = this.slotValue(rv, r, s);
+          n++;
+        }
+        // The strict majority of the answering covering replicas, if any.
+        let majority: number | null = null;
+        let majorityCount = 0;
+        let unanimous = true;
+        for (let j = 0; j < n; j++) {
+          if (vals[j] !== vals[0]) unanimous = false;
+          if (majority !== null) continue;
+          let c = 0;
+          for (let m = 0; m < n; m++) if (vals[m] === vals[j]) c++;
+          if (c * 2 > n) {
+            majority = vals[j];
+            majorityCount = c;
+          }
+        }
+        if (majority !== null && n >= 2 && !unanimous) for (let j = 0; j < n; j++) if (vals[j] !== majority) minority.add(reps[j]);
+        if (rv.decided[s] === 0) {
+          // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
+          // strict majority of the answering replicas decides — if it is also one of the members — and the
+          // dissenters are counted; k-of-n without k agreeing: keep the previous value (no quorum).
+          const memberMajority = majority !== null && majorityCount * 2 > this.coveringMembers(rv, p);
+          if (majority !== null && memberMajority && this.mode !== 'k-of-n') this.decideOne(rv, s, majority, reps, vals, n);
+          else if (n > 0) noQuorum.push(p);
+        } else if (majority !== null && majority !== rv.decidedValue[s]) {
+          const decidedValue = rv.decidedValue[s];
+          const decidedFrom = rv.decidedFrom[s];
+          let from = -1;
+          for (let j = 0; j < n && from < 0; j++) if (vals[j] === majority) from = reps[j];
+          this.setVoted(p, majority, decidedValue);
+          corrections.push({ prefix: p, value: majority, previous: decidedValue, from, view: null, index: -1 });
+          // Restated from `from` (the correction), never relative to the overruled decision's result.
+          rv.setDecision(s, majority, rv.decidedPrevious[s], from, -1);
+          if (this.mode === 'master' && decidedFrom === this.master) masterWrong = true;
+        }
+        if (majority !== null) for (let j = 0; j < n; j++) if (vals[j] === majority) agreeWithMajority.set(reps[j], (agreeWithMajority.get(reps[j]) ?? 0) + 1);
+        const voted = this.voted.get(p);
+        let disagree = false;
+        for (let j = 0; j < n; j++) {
+          const r = reps[j];
+          if (vals[j] !== voted) {
+            disagree = true;
+            this.divergent[r].set(p, vals[j]);
+            this.disagreementsPerReplica[r]++;
+          } else if (anyDivergent && this.divergent[r].size > 0) this.divergent[r].delete(p);
+        }
+        if (disagree && this.disagreements.length < MAX_DISAGREEMENTS) {
+          const values: { replica: number; outcome: number }[] = [];
+          for (let j = 0; j < n; j++) values.push({ replica: reps[j], outcome: vals[j] });
+          this.disagreements.push({ round: rv.round, prefix: p, voted, values });
         }
       }
-      if (majority !== null && n >= 2 && !unanimous) for (let j = 0; j < n; j++) if (vals[j] !== majority) minority.add(reps[j]);
-      if (rv.decided[s] === 0) {
-        // Not decided eagerly. consensus (not unanimous) and master (master absent or not covering): the
-        // strict majority of the answering replicas decides — if it is also one of the members — and the
-        // dissenters are counted; k-of-n without k agreeing: keep the previous value (no quorum).
-        const memberMajority = majority !== null && majorityCount * 2 > this.coveringMembers(rv, p);
-        if (majority !== null && memberMajority && this.mode !== 'k-of-n') this.decideOne(rv, s, majority, reps, vals, n);
-        else if (n > 0) noQuorum.push(p);
-      } else if (majority !== null && majority !== rv.decidedValue[s]) {
-        const decidedValue = rv.decidedValue[s];
-        const decidedFrom = rv.decidedFrom[s];
-        let from = -1;
-        for (let j = 0; j < n && from < 0; j++) if (vals[j] === majority) from = reps[j];
-        this.setVoted(p, majority, decidedValue);
-        corrections.push({ prefix: p, value: majority, previous: decidedValue, from, view: null, index: -1 });
-        // Restated from `from` (the correction), never relative to the overruled decision's result.
-        rv.setDecision(s, majority, rv.decidedPrevious[s], from, -1);
-        if (this.mode === 'master' && decidedFrom === this.master) masterWrong = true;
-      }
-      if (majority !== null) for (let j = 0; j < n; j++) if (vals[j] === majority) agreeWithMajority.set(reps[j], (agreeWithMajority.get(reps[j]) ?? 0) + 1);
-      const voted = this.voted.get(p);
-      let disagree = false;
-      for (let j = 0; j < n; j++) {
-        const r = reps[j];
-        if (vals[j] !== voted) {
-          disagree = true;
-          this.divergent[r].set(p, vals[j]);
-          this.disagreementsPerReplica[r]++;
-        } else if (anyDivergent && this.divergent[r].size > 0) this.divergent[r].delete(p);
-      }
-      if (disagree && this.disagreements.length < MAX_DISAGREEMENTS) {
-        const values: { replica: number; outcome: number }[] = [];
-        for (let j = 0; j < n; j++) values.push({ replica: reps[j], outcome: vals[j] });
-        this.disagreements.push({ round: rv.round, prefix: p, voted, values });
-      }
+      if (agreedSlots > 0) for (const r of answered) agreeWithMajority.set(r, (agreeWithMajority.get(r) ?? 0) + agreedSlots);
     }
     this.noQuorumTotal += noQuorum.length;
     let failover: number | null = null;
