@@ -30,7 +30,7 @@ import { PrefixMap } from './prefix-map.js';
 import { RibDelta } from './delta.js';
 import { RibPath, RibRoute, addressKey } from './route.js';
 import type { Imported } from './import.js';
-import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from './types.js';
+import type { EngineDelta, EngineOptions, ExportRoute, EnginePeer, PeerCounts, PeerOut, Route } from './types.js';
 
 /** An ADD-PATH Adj-RIB-In entry (its key is "prefix#pathId", so the prefix is kept beside the path id). */
 interface AddPathEntry {
@@ -38,15 +38,6 @@ interface AddPathEntry {
   readonly id: number;
 }
 
-/** The Route that export reads: one mutable object per engine, filled per (prefix, best) — export never keeps it. */
-interface ExportRoute {
-  peerId: number;
-  prefix: PrefixKey;
-  pathId: number;
-  attributes: PathAttributes;
-  nextHop: string;
-  nextHopLinkLocal: string | undefined;
-}
 
 interface PeerState {
   readonly config: EnginePeer;

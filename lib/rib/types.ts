@@ -92,3 +92,16 @@ export interface PeerCounts {
   /** Prefixes in the Adj-RIB-Out. */
   advertised: number;
 }
+
+/**
+ * The Route that export reads: one mutable object per engine, refilled per (prefix, best) — the export
+ * pipeline never keeps it (both decision implementations hand it to lib/export).
+ */
+export interface ExportRoute {
+  peerId: number;
+  prefix: PrefixKey;
+  pathId: number;
+  attributes: PathAttributes;
+  nextHop: string;
+  nextHopLinkLocal: string | undefined;
+}

@@ -35,7 +35,7 @@ import type { Policy } from '../../policy/types.js';
 import { ExportPipeline, exportProfile, type ExportCache } from '../../export/rules.js';
 import { EngineError } from '../../rib/errors.js';
 import type { DecisionEngine, EngineCounts } from '../../rib/decision-engine.js';
-import type { EngineDelta, EngineOptions, EnginePeer, PeerCounts, PeerOut, Route } from '../../rib/types.js';
+import type { EngineDelta, EngineOptions, ExportRoute, EnginePeer, PeerCounts, PeerOut, Route } from '../../rib/types.js';
 import { ImportFilter, type ImportResult, type LocalIdentity } from './import-filter.js';
 import { bestCandidate, candidateCount, candidateList, isMany, withCandidate, withoutCandidate, type Candidates } from './ordered-candidates.js';
 import { AddPathEntry, Path, PathBasis, peerAddressKey, type PathEntry } from './path.js';
@@ -129,15 +129,6 @@ function sameRoute(a: PathEntry | null, b: PathEntry | null): boolean {
 /** At most this many bases (next hops) are kept per import result; beyond, paths get their own. */
 const MAX_SHARED_BASES = 8;
 
-/** The Route export reads: one per engine, refilled per (prefix, best); the export pipeline does not keep it. */
-interface ExportRoute {
-  peerId: number;
-  prefix: PrefixKey;
-  pathId: number;
-  attributes: PathAttributes;
-  nextHop: string;
-  nextHopLinkLocal: string | undefined;
-}
 
 export class IncrementalEngine implements DecisionEngine {
   private readonly neighbours = new Map<number, Neighbour>();
