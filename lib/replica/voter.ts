@@ -32,7 +32,7 @@
  * — takes the per-prefix path; spec/replica/voter.spec.ts checks that both vote the same.
  */
 import type { PrefixKey } from '../wire/prefix.js';
-import { PrefixIndex } from '../rib/prefix-map.js';
+import { PrefixIndex, hashPrefixKey, mayFillHole } from '../rib/prefix-map.js';
 import type { RoundResult } from './protocol.js';
 import { ribTerm, xor53 } from './digest.js';
 import type { PrefixCoverage } from './knobs.js';
@@ -816,7 +816,7 @@ export class OutcomeTable {
 
   get(p: PrefixKey): number {
     if (typeof p !== 'number') return this.v6.get(p) ?? 0;
-    const h = mix(p);
+    const h = hashPrefixKey(p);
     return this.shards[h >>> SHARD_SHIFT].get(p + 1, h);
   }
 
@@ -832,7 +832,7 @@ export class OutcomeTable {
       else this.v6.set(p, value);
       return old;
     }
-    const h = mix(p);
+    const h = hashPrefixKey(p);
     return this.shards[h >>> SHARD_SHIFT].exchange(p + 1, h, value);
   }
 }
@@ -887,9 +887,7 @@ class OutcomeShard {
     const mask = this.mask;
     let hole = i;
     for (let j = (i + 1) & mask; t[2 * j] !== 0; j = (j + 1) & mask) {
-      const home = mix(t[2 * j] - 1) & mask;
-      // j's entry may fill the hole unless its home lies cyclically in (hole, j].
-      if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+      if (mayFillHole(hashPrefixKey(t[2 * j] - 1) & mask, hole, j)) {
         t[2 * hole] = t[2 * j];
         t[2 * hole + 1] = t[2 * j + 1];
         hole = j;
@@ -907,7 +905,7 @@ class OutcomeShard {
     for (let j = 0; j < old.length; j += 2) {
       const k = old[j];
       if (k === 0) continue;
-      let i = mix(k - 1) & mask;
+      let i = hashPrefixKey(k - 1) & mask;
       while (t[2 * i] !== 0) i = (i + 1) & mask;
       t[2 * i] = k;
       t[2 * i + 1] = old[j + 1];
@@ -917,12 +915,3 @@ class OutcomeShard {
   }
 }
 
-/** A 32-bit hash of an IPv4 prefix key (an integer below 2^38). */
-function mix(k: number): number {
-  const lo = k >>> 0;
-  const hi = (k / 4294967296) | 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}

@@ -15,13 +15,22 @@ import type { PrefixKey } from '../wire/prefix.js';
 
 const EMPTY = -1; // prefix keys are ≥ 0
 
-function hash(k: number): number {
+/** A 32-bit (unsigned) hash of an IPv4 prefix key (an integer below 2^38); also the voter's OutcomeTable's. */
+export function hashPrefixKey(k: number): number {
   const lo = k >>> 0; // k mod 2^32 (exact for integers below 2^53)
   const hi = (k / 4294967296) | 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Backward-shift deletion's test in a linear-probing table: may the entry at slot j, whose home slot is
+ * `home`, move into the hole at `hole`? Not when its home lies cyclically in (hole, j].
+ */
+export function mayFillHole(home: number, hole: number, j: number): boolean {
+  return (j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j);
 }
 
 export class PrefixMap<V> {
@@ -47,7 +56,7 @@ export class PrefixMap<V> {
     if (typeof k !== 'number') return this.other.get(k);
     const keys = this.ks;
     const mask = this.mask;
-    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashPrefixKey(k) & mask; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) return this.vs[i];
       if (s === EMPTY) return undefined;
@@ -65,7 +74,7 @@ export class PrefixMap<V> {
     }
     const keys = this.ks;
     const mask = this.mask;
-    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashPrefixKey(k) & mask; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) {
         this.vs[i] = v;
@@ -85,7 +94,7 @@ export class PrefixMap<V> {
     const keys = this.ks;
     const vals = this.vs;
     const mask = this.mask;
-    let i = hash(k) & mask;
+    let i = hashPrefixKey(k) & mask;
     for (; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) break;
@@ -172,7 +181,7 @@ export class PrefixIndex {
     if (typeof k !== 'number') return this.other.get(k) ?? -1;
     const keys = this.ks;
     const mask = this.mask;
-    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashPrefixKey(k) & mask; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) return this.vs[i];
       if (s === EMPTY) return -1;
@@ -188,7 +197,7 @@ export class PrefixIndex {
     }
     const keys = this.ks;
     const mask = this.mask;
-    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashPrefixKey(k) & mask; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) {
         const old = this.vs[i];
@@ -214,7 +223,7 @@ export class PrefixIndex {
     }
     const keys = this.ks;
     const mask = this.mask;
-    for (let i = hash(k) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashPrefixKey(k) & mask; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) return this.vs[i];
       if (s === EMPTY) {
@@ -236,7 +245,7 @@ export class PrefixIndex {
     const keys = this.ks;
     const vals = this.vs;
     const mask = this.mask;
-    let i = hash(k) & mask;
+    let i = hashPrefixKey(k) & mask;
     for (; ; i = (i + 1) & mask) {
       const s = keys[i];
       if (s === k) break;
@@ -273,7 +282,7 @@ function rehash<T>(oldKeys: Float64Array, oldVals: { readonly [i: number]: T }, 
   for (let j = 0; j < oldKeys.length; j++) {
     const k = oldKeys[j];
     if (k === EMPTY) continue;
-    let i = hash(k) & mask;
+    let i = hashPrefixKey(k) & mask;
     while (keys[i] !== EMPTY) i = (i + 1) & mask;
     keys[i] = k;
     vals[i] = oldVals[j];
@@ -289,8 +298,7 @@ function rehash<T>(oldKeys: Float64Array, oldVals: { readonly [i: number]: T }, 
 function backshiftDelete<T>(keys: Float64Array, vals: { [i: number]: T }, i: number, mask: number): number {
   let hole = i;
   for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
-    const home = hash(keys[j]) & mask;
-    if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+    if (mayFillHole(hashPrefixKey(keys[j]) & mask, hole, j)) {
       keys[hole] = keys[j];
       vals[hole] = vals[j];
       hole = j;
