@@ -21,7 +21,7 @@ import { DEFAULT_MAX_QUEUED_INPUT_BYTES, InputBudget } from './session/input-bud
 import { checkImportLimits, type ImportLimits, type LimitVerdict } from './policy/limits.js';
 import type { FsmState, NegotiatedSession, SessionConfig } from './session/types.js';
 import { RoutingEngine } from './rib/engine.js';
-import { ReplicaSet, type InputError, type VotedDelta } from './replica/replica-set.js';
+import { ReplicaSet, locRibChanges, type InputError, type VotedDelta } from './replica/replica-set.js';
 import type { ReplicaKnobs } from './replica/knobs.js';
 import type { Frame } from './wire/framing.js';
 import type { EngineDelta, EnginePeer } from './rib/types.js';
@@ -315,7 +315,7 @@ export class Speaker implements ApiProvider {
       maxRoundUpdates: r.maxRoundUpdates,
       ribTree: this.config.fib !== null,
       onCorrection: (d) => {
-        countVotes('corrected', d.locRib.length);
+        countVotes('corrected', locRibChanges(d));
         this.dispatch(d);
       },
       onSlowRound: (round, waitedMs) => this.logger.warn({ round, waitedMs }, 'no replica has answered the round yet: overloaded; the hang verdict waits'),
@@ -405,7 +405,7 @@ export class Speaker implements ApiProvider {
   private dispatchVoted(d: VotedDelta, batch?: readonly { session: NegotiatedSession }[]): void {
     if (d.noQuorum.length > 0) this.logger.warn({ round: d.round, prefixes: d.noQuorum.length }, 'no quorum for some prefixes: previous voted state kept');
     for (const e of d.inputErrors) this.onVotedInputError(e, batch?.[e.index]?.session ?? null);
-    countVotes('decided', d.locRib.length);
+    countVotes('decided', locRibChanges(d));
     countVotes('no-quorum', d.noQuorum.length);
     this.dispatch(d, true);
   }

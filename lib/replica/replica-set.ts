@@ -39,6 +39,7 @@ import type { CorruptLocTask, RibTreeResult, RibTreeTask } from './rib-tree.js';
 import type { RangeInfo } from '../fib/remote-tree.js';
 import { sameFibEntry, type FibEntry } from '../fib/types.js';
 import { ResultView, RoundVote, Voter, type Disagreement, type PrefixDecision, type VotingMode } from './voter.js';
+import { LazyVotedDelta, VotedLocChanges } from './voted-delta.js';
 
 export type { VotingMode, Disagreement, ReplicaKnobs, EngineConfig, PeerConfig, RoundUpdate, InputError, ControllerStatus, ControllerOptions, ControllerLogger, QuarantineEntry, ReplicaRole, ReplicaState, VerdictCause };
 
@@ -697,7 +698,7 @@ export class ReplicaSet {
 
   /** A delta produced outside the caller's rounds (quarantine withdrawal, re-vote after a join). */
   private emit(d: VotedDelta): void {
-    if (d.locRib.length === 0 && d.out.size === 0 && d.noQuorum.length === 0) return;
+    if (locRibChanges(d) === 0 && d.out.size === 0 && d.noQuorum.length === 0) return;
     if (this.opts.onCorrection) this.opts.onCorrection(d);
     else this.pending.push(d);
   }
@@ -1234,9 +1235,8 @@ export class ReplicaSet {
       }
     }));
     // Pass 2: the relative slots' Loc-RIB entries and exports.
-    const locRib: { prefix: PrefixKey; best: Route | null }[] = new Array(locChanges);
-    let nLoc = 0;
-    const delta: VotedDelta = { locRib, out: new Map(), round: rv.round, noQuorum, inputErrors: [] };
+    const loc = new VotedLocChanges(locChanges);
+    const delta = new LazyVotedDelta(loc, rv.round, noQuorum);
     let lastD = 0;
     let lastA: PathAttributes | undefined;
     let lastExpD = 0;
@@ -1272,14 +1272,7 @@ export class ReplicaSet {
         push(restate, replica, p); // no longer kept in the replica: take its full state instead
         continue;
       }
-      if (res.locChanged[i]) {
-        let best: Route | null = null;
-        if (res.bestPeer[i] >= 0) {
-          best = { peerId: res.bestPeer[i], prefix: p, pathId: res.bestPathId[i], attributes: lastA!, nextHop: res.strings[res.bestNextHop[i]] };
-          if (res.bestLinkLocal[i] >= 0) best.nextHopLinkLocal = res.strings[res.bestLinkLocal[i]];
-        }
-        locRib[nLoc++] = { prefix: p, best };
-      }
+      if (res.locChanged[i]) loc.add(p, res, i, res.bestPeer[i] >= 0 ? lastA! : null);
       for (let e = e0; e < e1; e++) {
         const j = expOrder[e];
         const a = res.expAttrs[j];
@@ -1294,8 +1287,8 @@ export class ReplicaSet {
         setOut(delta, res.expPeer[j], p, attrs);
       }
     }
-    locRib.length = nLoc; // fewer when attribute sets had been evicted (restated instead)
     if (restate.size > 0) {
+      const locRib = delta.locRib; // built: restated entries replace or join it
       // Restated prefixes replace what the delta already has for them (a corrected decision of this round).
       const restated = new Set<PrefixKey>();
       for (const prefixes of restate.values()) for (const p of prefixes) restated.add(p);
@@ -1385,6 +1378,11 @@ function setOut(delta: EngineDelta, peerId: number, prefix: PrefixKey, attrs: Pa
     if (o.withdraw.size > 0) o.withdraw.delete(prefix);
     o.announce.set(prefix, attrs);
   }
+}
+
+/** A delta's Loc-RIB change count, without building a voted delta's entries. */
+export function locRibChanges(d: EngineDelta): number {
+  return d instanceof LazyVotedDelta ? d.locRibChanges : d.locRib.length;
 }
 
 /** b applied after a (later entries win). */
