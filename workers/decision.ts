@@ -175,6 +175,7 @@ class VotedRound {
 
   add(d: EngineDelta): void {
     const rib = this.s.rib;
+    if (d.locRibChanges !== undefined && d.locRibChanges > 0) rib.reserve(d.locRibChanges);
     if (d.forEachLocChange !== undefined) d.forEachLocChange(this.onLocChange);
     else for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
     for (const [peerId, o] of d.out) {
@@ -391,8 +392,9 @@ interface ChangedPrefixes {
 function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcomes: OutcomeMemo): ChangedPrefixes {
   const rib = s.rib;
   const touched = rib.touched;
-  const keys4 = new Float64Array(touched.length);
-  const rows4 = new Int32Array(touched.length);
+  const count = rib.touchedCount;
+  const keys4 = new Float64Array(count);
+  const rows4 = new Int32Array(count);
   let n4 = 0;
   const keys6: string[] = [];
   let ribDigest = s.ribDigest;
@@ -400,7 +402,7 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
   // does not include the prefix) is computed once per run of equal routes.
   let memo: LocBest | null = null;
   let memoD = 0;
-  for (let j = 0; j < touched.length; j++) {
+  for (let j = 0; j < count; j++) {
     const row = touched[j];
     if (rib.hasOffer(row)) {
       const offered = rib.offered(row);

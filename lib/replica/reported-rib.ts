@@ -10,9 +10,10 @@
  *
  * Round protocol: `beginRound()`, then `touch(prefix)` before changing a prefix (records its start values
  * once per round), `setLoc` / `setExport`, and at the end `touched` lists the touched rows with
- * `startLoc(row)` / `startExp(row)`; `endRound()` frees rows left empty.
+ * `startLoc(row)` / `startExp(row)`; `endRound()` frees rows left empty. `reserve(n)` before n touches (a
+ * peer's full table withdrawn is one round of a million) sizes the round's tables once.
  */
-import { PrefixIndex, PrefixMap } from '../rib/prefix-map.js';
+import { IntStack, PrefixIndex, PrefixMap } from '../rib/prefix-map.js';
 import type { LocBest, Route } from '../rib/types.js';
 import type { PrefixKey } from '../wire/prefix.js';
 import type { PathAttributes } from '../wire/types.js';
@@ -35,7 +36,7 @@ export class ReportedRib {
    */
   private hasBestRow = new Uint8Array(1024);
   private readonly differing = new Map<number, Route | null>();
-  private readonly freeRows: number[] = [];
+  private readonly freeRows = new IntStack(1024);
   private rows = 0;
   /** stamp[row] === epoch when the row was touched this round; pos[row] is then its place in `touched`. */
   private stamp = new Int32Array(1024);
@@ -51,8 +52,9 @@ export class ReportedRib {
   private offerMark = new Uint8Array(1024);
   private offerCandidates = new Int32Array(1024);
   private resultAt = new Int32Array(1024);
-  /** Rows touched this round, in first-touch order. */
-  readonly touched: number[] = [];
+  /** Rows touched this round, in first-touch order: the first `touchedCount`. */
+  touched = new Int32Array(1024);
+  touchedCount = 0;
   /** Adj-RIB-Out mirror: peer → prefix → exported attributes (references to the engine's objects). */
   readonly out = new Map<number, PrefixMap<PathAttributes>>();
   /** Number of prefixes with a reported best. */
@@ -62,17 +64,29 @@ export class ReportedRib {
 
   beginRound(): void {
     this.epoch++;
-    this.touched.length = 0;
+    this.touchedCount = 0;
     this.offers = [];
+  }
+
+  /** Room for `n` more touches this round (the tables of the round grow once, not step by step). */
+  reserve(n: number): void {
+    const need = this.touchedCount + n;
+    if (need > this.loc0.length) this.growRound(need);
+    if (need > this.offers.length) {
+      // Pre-sized: offer() then writes in place (holes are never read: offerMark guards them).
+      const bigger = new Array<LocBest | null>(Math.max(need, this.offers.length * 2));
+      for (let i = 0; i < this.offers.length; i++) bigger[i] = this.offers[i];
+      this.offers = bigger;
+    }
   }
 
   /** The row of a prefix, allocated if new; records its round-start values on the first touch this round. */
   touch(p: PrefixKey): number {
-    const fresh = this.freeRows.length > 0 ? this.freeRows[this.freeRows.length - 1] : this.rows;
+    const fresh = this.freeRows.size > 0 ? this.freeRows.peek() : this.rows;
     let row = this.rowOf.getOrSet(p, fresh);
     if (row < 0) {
       row = fresh;
-      if (this.freeRows.length > 0) this.freeRows.pop();
+      if (this.freeRows.size > 0) this.freeRows.pop();
       else this.rows++;
       if (row >= this.loc.length) this.grow();
       if (typeof p === 'number') this.keys4[row] = p;
@@ -86,10 +100,10 @@ export class ReportedRib {
     }
     if (this.stamp[row] !== this.epoch) {
       this.stamp[row] = this.epoch;
-      const at = this.touched.length;
-      if (at >= this.loc0.length) this.growRound();
+      const at = this.touchedCount++;
+      if (at >= this.loc0.length) this.growRound(at + 1);
       this.pos[row] = at;
-      this.touched.push(row);
+      this.touched[at] = row;
       this.loc0[at] = this.loc[row];
       this.exp0[at] = this.exp[row];
       this.offerMark[at] = 0;
@@ -111,7 +125,7 @@ export class ReportedRib {
     const at = this.pos[row];
     this.offerMark[at] = 1;
     this.offerCandidates[at] = candidates;
-    while (this.offers.length < at) this.offers.push(null);
+    if (at > this.offers.length) while (this.offers.length < at) this.offers.push(null); // no hole past the end (dictionary mode)
     this.offers[at] = best;
   }
 
@@ -241,19 +255,38 @@ export class ReportedRib {
     return r;
   }
 
-  /** Frees the touched rows that no longer hold anything. */
+  /**
+   * Frees the touched rows that no longer hold anything. Many at once (a peer's table withdrawn): their
+   * index entries go in one pass over the index (PrefixIndex.retain), not one hash deletion each.
+   */
   endRound(): void {
-    for (const row of this.touched) {
-      if (this.loc[row] !== 0 || this.exp[row] !== 0) continue;
-      const k = this.keys4[row];
-      if (k === k) this.rowOf.delete(k);
-      else {
-        this.rowOf.delete(this.keys6.get(row)!);
-        this.keys6.delete(row);
-      }
+    const touched = this.touched;
+    const n = this.touchedCount;
+    const loc = this.loc;
+    const exp = this.exp;
+    let freed = 0;
+    for (let j = 0; j < n; j++) {
+      const row = touched[j];
+      if (loc[row] === 0 && exp[row] === 0) freed++;
+    }
+    if (freed === 0) return;
+    const bulk = freed * 16 > this.rowOf.size;
+    const keys4 = this.keys4;
+    this.freeRows.reserve(freed);
+    for (let j = 0; j < n; j++) {
+      const row = touched[j];
+      if (loc[row] !== 0 || exp[row] !== 0) continue;
+      const k = keys4[row];
+      if (!bulk) this.rowOf.delete(k === k ? k : this.keys6.get(row)!);
+      if (k !== k) this.keys6.delete(row);
+      keys4[row] = NaN; // a freed row's key no longer matches its index entry (what `retain` keeps)
       this.hasBestRow[row] = 0;
       if (this.differing.size > 0) this.differing.delete(row);
       this.freeRows.push(row);
+    }
+    if (bulk) {
+      const keys6 = this.keys6;
+      this.rowOf.retain((row, p) => (typeof p === 'number' ? keys4[row] === p : keys6.get(row) === p));
     }
   }
 
@@ -267,8 +300,10 @@ export class ReportedRib {
     this.hasBestRow = grown(this.hasBestRow, n);
   }
 
-  private growRound(): void {
-    const n = this.loc0.length * 2;
+  private growRound(need: number): void {
+    let n = this.loc0.length * 2;
+    while (n < need) n *= 2;
+    this.touched = grown(this.touched, n);
     this.loc0 = grown(this.loc0, n);
     this.exp0 = grown(this.exp0, n);
     this.offerMark = grown(this.offerMark, n);

@@ -14,26 +14,44 @@ import type { RibPath } from './route.js';
 import type { EngineDelta, PeerOut, Route } from './types.js';
 
 export class RibDelta implements EngineDelta {
-  private readonly prefixes: PrefixKey[] = [];
-  private readonly bests: (RibPath | null)[] = [];
-  private readonly candidates: number[] = [];
+  /**
+   * Parallel columns of the first `n` changes, pre-sized by the caller's bound: a peer's full table withdrawn
+   * is a million changes, and pushing them one by one re-allocated and copied each column ~30 times (most of
+   * that call's time, and page faults for every copy). `bests` is allocated on the first non-null best:
+   * a withdrawal's changes are all null (a hole reads as null).
+   */
+  private readonly prefixes: PrefixKey[];
+  private bests: (RibPath | null)[] | null = null;
+  private readonly candidates: number[];
+  private n = 0;
   private routes: { prefix: PrefixKey; best: Route | null }[] | null = null;
   private outMap: Map<number, PeerOut> | null = null;
 
+  /** `expected`: how many changes there will probably be at most (a hint: more still fit). */
+  constructor(private readonly expected = 0) {
+    this.prefixes = new Array<PrefixKey>(expected);
+    this.candidates = new Array<number>(expected);
+  }
+
   /** Record that `prefix`'s best path is now `best` (null: no route), chosen among `candidates` paths (-1: not said). */
   change(prefix: PrefixKey, best: RibPath | null, candidates = -1): void {
-    this.prefixes.push(prefix);
-    this.bests.push(best);
-    this.candidates.push(candidates);
+    const i = this.n++;
+    this.prefixes[i] = prefix;
+    this.candidates[i] = candidates;
+    if (best !== null) (this.bests ??= new Array<RibPath | null>(Math.max(this.expected, i + 1)))[i] = best;
+  }
+
+  private bestAt(i: number): RibPath | null {
+    return this.bests === null ? null : this.bests[i] ?? null;
   }
 
   /** Loc-RIB changes in the order they were decided, built on first read (the same array afterwards). */
   get locRib(): { prefix: PrefixKey; best: Route | null }[] {
     if (this.routes !== null) return this.routes;
-    const out: { prefix: PrefixKey; best: Route | null }[] = new Array(this.prefixes.length);
+    const out: { prefix: PrefixKey; best: Route | null }[] = new Array(this.n);
     for (let i = 0; i < out.length; i++) {
       const prefix = this.prefixes[i];
-      const b = this.bests[i];
+      const b = this.bestAt(i);
       // A plain Route (6 fields), not a RibRoute view: one per change, garbage once consumed.
       out[i] = { prefix, best: b === null ? null : { peerId: b.peerId, prefix, pathId: b.pathId, attributes: b.attributes, nextHop: b.nextHop, nextHopLinkLocal: b.nextHopLinkLocal } };
     }
@@ -42,12 +60,17 @@ export class RibDelta implements EngineDelta {
   }
 
   forEachLocChange(f: (prefix: PrefixKey, best: RibPath | null, candidates: number) => void): void {
-    for (let i = 0; i < this.prefixes.length; i++) f(this.prefixes[i], this.bests[i], this.candidates[i]);
+    const n = this.n;
+    const prefixes = this.prefixes;
+    const candidates = this.candidates;
+    const bests = this.bests;
+    if (bests === null) for (let i = 0; i < n; i++) f(prefixes[i], null, candidates[i]);
+    else for (let i = 0; i < n; i++) f(prefixes[i], bests[i] ?? null, candidates[i]);
   }
 
   /** Number of Loc-RIB changes, without building them. */
   get locRibChanges(): number {
-    return this.prefixes.length;
+    return this.n;
   }
 
   /** Adj-RIB-Out changes per peer id (created on first read). */

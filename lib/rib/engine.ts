@@ -128,17 +128,29 @@ export class RoutingEngine {
     this.peers.delete(peerId);
     this.peerList = this.peerList.filter((p) => p !== st);
     this.begin();
-    this.forEachAdjIn(st, (prefix, id, row) => {
+    const loc = this.loc;
+    this.reserveTouched(st.received + st.adjInAddPath.size);
+    // The column in row order (not the index's hash order): the rows, and so the delta, come sequentially.
+    loc.forEachInColumn(st.col, (r, id) => {
       const p = this.pathById[id]!;
-      const r = row >= 0 ? row : this.loc.row(prefix); // an ADD-PATH entry that was rejected may have no row
-      if (r >= 0) this.mark(r); // every row, so that finish releases those left unused
+      this.mark(r); // every row, so that finish releases those left unused
       if (p.accepted) {
         this.affects(r, p);
-        this.loc.remove(r, id);
+        loc.remove(r, id);
       }
-      if (row >= 0) this.loc.setAdjIn(st.col, row, -1);
+      loc.setAdjIn(st.col, r, -1);
       this.unref(id);
     });
+    for (const a of st.adjInAddPath.values()) {
+      const p = this.pathById[a.id]!;
+      const r = loc.row(a.prefix); // an ADD-PATH entry that was rejected may have no row
+      if (r >= 0) this.mark(r);
+      if (p.accepted) {
+        this.affects(r, p);
+        loc.remove(r, a.id);
+      }
+      this.unref(a.id);
+    }
     st.adjInAddPath.clear();
     this.loc.dropColumn(st.col);
     return this.finish();
@@ -335,18 +347,25 @@ export class RoutingEngine {
     if (loc.epoch[r] === this.epoch) return;
     loc.epoch[r] = this.epoch;
     let n = this.touchedCount;
-    if (n === this.touched.length) {
-      const t = new Int32Array(n * 2);
-      t.set(this.touched);
-      this.touched = t;
-      const p = new Int32Array(n * 2);
-      p.set(this.touchedPrev);
-      this.touchedPrev = p;
-    }
+    if (n === this.touched.length) this.reserveTouched(1);
     this.touched[n] = r;
     this.touchedPrev[n] = loc.best[r];
     this.touchedCount = ++n;
     loc.dirty[r] = 0;
+  }
+
+  /** Room for `extra` more touched rows in this batch (grown at once, not by repeated doubling). */
+  private reserveTouched(extra: number): void {
+    const need = this.touchedCount + extra;
+    if (need <= this.touched.length) return;
+    let cap = this.touched.length * 2;
+    while (cap < need) cap *= 2;
+    const t = new Int32Array(cap);
+    t.set(this.touched.subarray(0, this.touchedCount));
+    this.touched = t;
+    const p = new Int32Array(cap);
+    p.set(this.touchedPrev.subarray(0, this.touchedCount));
+    this.touchedPrev = p;
   }
 
   /**
@@ -544,12 +563,13 @@ export class RoutingEngine {
 
   /** Re-decide every touched prefix once; export those whose best changed; free unreferenced paths. */
   private finish(): RibDelta {
-    const delta = new RibDelta();
     const touched = this.touched;
     const touchedPrev = this.touchedPrev;
     const n = this.touchedCount;
+    const delta = new RibDelta(n); // at most one change per touched row
     const loc = this.loc;
     const byId = this.pathById;
+    let unused = 0; // rows to release, gathered at the front of `touched` (entries already read)
     for (let i = 0; i < n; i++) {
       const r = touched[i];
       if (loc.dirty[r] !== 0) {
@@ -578,8 +598,9 @@ export class RoutingEngine {
       }
       // A prefix whose only announcements were rejected (loop, import policy) leaves an empty row: drop
       // it, or every prefix ever rejected would stay allocated (found by the variant-b differential).
-      if (loc.unused(r)) loc.release(r);
+      if (loc.unused(r)) touched[unused++] = r;
     }
+    loc.releaseMany(touched, unused);
     this.touchedCount = 0;
     this.scratch.length = 0;
     this.sweep();

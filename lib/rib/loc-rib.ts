@@ -13,7 +13,7 @@
  * The engine reads and writes the columns directly (hot path).
  */
 import type { PrefixKey } from '../wire/prefix.js';
-import { PrefixIndex } from './prefix-map.js';
+import { IntStack, PrefixIndex } from './prefix-map.js';
 import type { RibPath } from './route.js';
 
 const NONE = -1;
@@ -36,7 +36,7 @@ export class LocRibTable {
   /** Per-peer Adj-RIB-In columns (path id per row, -1 = none); null = unused column number. */
   private readonly adjIn: (Int32Array | null)[] = [];
   private rows = 0;
-  private readonly freeRows: number[] = [];
+  private readonly freeRows = new IntStack(1024);
   /** Candidate slots: path id and next slot of the same row (-1 ends the list; free slots chain through it). */
   private slotPath = new Int32Array(1024);
   private slotNext = new Int32Array(1024);
@@ -56,10 +56,10 @@ export class LocRibTable {
   rowFor(prefix: PrefixKey): number {
     // One probe: offer the row a new prefix would get (the next free one), take it only if inserted.
     const free = this.freeRows;
-    const next = free.length > 0 ? free[free.length - 1] : this.rows;
+    const next = free.size > 0 ? free.peek() : this.rows;
     const known = this.index.getOrSet(prefix, next);
     if (known >= 0) return known;
-    const r = free.length > 0 ? free.pop()! : this.newRow();
+    const r = free.size > 0 ? free.pop() : this.newRow();
     if (typeof prefix === 'number') this.keyNum[r] = prefix;
     else {
       this.keyNum[r] = NaN;
@@ -82,6 +82,32 @@ export class LocRibTable {
   release(r: number): void {
     this.index.delete(this.prefixOf(r));
     this.keyStr.delete(r);
+    this.forget(r);
+  }
+
+  /**
+   * Drop the unused rows `rows[0 … n-1]`. Many at once (a peer's full table withdrawn): their index entries
+   * go in one pass over the index (PrefixIndex.retain) instead of one hash deletion per row.
+   */
+  releaseMany(rows: Int32Array, n: number): void {
+    if (n * 16 <= this.index.size) {
+      for (let i = 0; i < n; i++) this.release(rows[i]);
+      return;
+    }
+    this.freeRows.reserve(n);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i];
+      // A released row's key no longer matches its index entry: `retain` below drops exactly those.
+      this.keyNum[r] = NaN;
+      if (this.keyStr.size > 0) this.keyStr.delete(r);
+      this.forget(r);
+    }
+    const keyNum = this.keyNum;
+    const keyStr = this.keyStr;
+    this.index.retain((r, prefix) => (typeof prefix === 'number' ? keyNum[r] === prefix : keyStr.get(r) === prefix));
+  }
+
+  private forget(r: number): void {
     this.best[r] = NONE;
     this.epoch[r] = 0;
     this.dirty[r] = 0;
@@ -159,6 +185,20 @@ export class LocRibTable {
     out.length = 0;
     for (let s = this.head[r]; s !== NONE; s = this.slotNext[s]) out.push(byId[this.slotPath[s]]!);
     return out;
+  }
+
+  /**
+   * Calls f for every entry of Adj-RIB-In column c, in row order: a sequential scan of the column and of
+   * the rows' arrays, where the index's hash order visits the rows at random (do not add or release rows
+   * inside f; f may change the entry it is given).
+   */
+  forEachInColumn(c: number, f: (r: number, id: number) => void): void {
+    const col = this.adjIn[c]!;
+    const n = this.rows;
+    for (let r = 0; r < n; r++) {
+      const id = col[r];
+      if (id >= 0) f(r, id);
+    }
   }
 
   /** Calls f for every row (do not add or release rows inside f). */

@@ -264,6 +264,52 @@ export class PrefixIndex {
     this.other.forEach(f);
   }
 
+  /**
+   * Keeps only the entries for which `keep` answers true; returns how many were removed. For removing a
+   * large part of the table at once (a peer's full table withdrawn): one pass over the slots, then the
+   * survivors are laid out again from scratch, instead of one backward-shift deletion per key — a probe
+   * and a shift at a random place of a table far larger than the caches. `keep` must not modify the map.
+   */
+  retain(keep: (v: number, k: PrefixKey) => boolean): number {
+    const keys = this.ks;
+    const vals = this.vs;
+    let removed = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k !== EMPTY && !keep(vals[i], k)) {
+        keys[i] = EMPTY; // the probe runs are mended below
+        removed++;
+      }
+    }
+    if (removed > 0) {
+      // The survivors, compacted, then re-inserted into the emptied table (no single in-place pass is safe:
+      // moving one key back into a hole may break the probe run of a key placed before it).
+      const kept = this.count - removed;
+      const sk = new Float64Array(kept);
+      const sv = new Int32Array(kept);
+      for (let i = 0, n = 0; n < kept; i++) {
+        if (keys[i] === EMPTY) continue;
+        sk[n] = keys[i];
+        sv[n++] = vals[i];
+      }
+      keys.fill(EMPTY);
+      const mask = this.mask;
+      for (let n = 0; n < kept; n++) {
+        let i = hashPrefixKey(sk[n]) & mask;
+        while (keys[i] !== EMPTY) i = (i + 1) & mask;
+        keys[i] = sk[n];
+        vals[i] = sv[n];
+      }
+      this.count = kept;
+    }
+    for (const [k, v] of this.other) {
+      if (keep(v, k)) continue;
+      this.other.delete(k); // deleting the current entry while iterating a Map is well defined
+      removed++;
+    }
+    return removed;
+  }
+
   private grow(): void {
     const oldKeys = this.ks;
     const oldVals = this.vs;
@@ -306,4 +352,48 @@ function backshiftDelete<T>(keys: Float64Array, vals: { [i: number]: T }, i: num
   }
   keys[hole] = EMPTY;
   return hole;
+}
+
+/**
+ * A stack of non-negative integers (free row numbers) in an Int32Array grown by doubling: pushing a
+ * million rows freed at once (a full table withdrawn) costs no JS-array growth and nothing the garbage
+ * collector has to trace.
+ */
+export class IntStack {
+  private items: Int32Array;
+  private n = 0;
+
+  constructor(capacity = 64) {
+    this.items = new Int32Array(Math.max(1, capacity));
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  push(v: number): void {
+    if (this.n === this.items.length) this.reserve(1);
+    this.items[this.n++] = v;
+  }
+
+  /** The top item, or -1 when empty. */
+  peek(): number {
+    return this.n > 0 ? this.items[this.n - 1] : -1;
+  }
+
+  /** Removes and returns the top item, or -1 when empty. */
+  pop(): number {
+    return this.n > 0 ? this.items[--this.n] : -1;
+  }
+
+  /** Room for `extra` more pushes without growing. */
+  reserve(extra: number): void {
+    const need = this.n + extra;
+    if (need <= this.items.length) return;
+    let cap = this.items.length * 2;
+    while (cap < need) cap *= 2;
+    const bigger = new Int32Array(cap);
+    bigger.set(this.items.subarray(0, this.n));
+    this.items = bigger;
+  }
 }

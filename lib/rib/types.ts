@@ -73,6 +73,8 @@ export interface EngineDelta {
    * engine does not say); a replica's tie-break rescan skips prefixes with one, without asking the engine.
    */
   forEachLocChange?(f: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void): void;
+  /** How many Loc-RIB changes there are, without building `locRib` (optional: a replica sizes its round tables by it). */
+  readonly locRibChanges?: number;
 }
 
 /** A Loc-RIB best without its prefix (a Route minus `prefix`; an engine's interned path satisfies it). */

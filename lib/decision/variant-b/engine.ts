@@ -51,9 +51,34 @@ interface Family {
   readonly table: Ipv4SlotTable<Held> | Ipv6SlotTable<Held>;
   /** Adj-RIB-In paths that import rejected (kept for soft reconfiguration and dumps), by position. */
   rejected: Map<number, PathEntry[]>;
-  /** Positions the current call touched, and parallel, each one's best when first touched. */
-  readonly touched: number[];
-  readonly before: (PathEntry | null)[];
+  /**
+   * Positions the current call touched (the first `touchedCount`), and parallel, each one's best when first
+   * touched. Kept between calls at their largest size (up to KEEP_TOUCHED): no list grown push by push.
+   */
+  touched: Int32Array;
+  before: (PathEntry | null)[];
+  touchedCount: number;
+}
+
+/** Touch lists longer than this (a peer's whole table) are dropped after the call rather than kept. */
+const KEEP_TOUCHED = 1 << 16;
+
+function newFamily(index: 0 | 1, table: Ipv4SlotTable<Held> | Ipv6SlotTable<Held>): Family {
+  return { index, table, rejected: new Map(), touched: new Int32Array(64), before: new Array<PathEntry | null>(64).fill(null), touchedCount: 0 };
+}
+
+/** Room in the family's touch lists for `more` positions beyond those already touched. */
+function touchRoom(f: Family, more: number): void {
+  const need = f.touchedCount + more;
+  let len = f.touched.length;
+  if (need <= len) return;
+  while (len < need) len *= 2;
+  const t = new Int32Array(len);
+  t.set(f.touched.subarray(0, f.touchedCount));
+  const b = new Array<PathEntry | null>(len);
+  for (let k = 0; k < f.touchedCount; k++) b[k] = f.before[k];
+  f.touched = t;
+  f.before = b;
 }
 
 /** Is `p` the path of (peer, path id)? Without ADD-PATH (`byId` false) a peer has one path per prefix. */
@@ -134,8 +159,8 @@ export class IncrementalEngine implements DecisionEngine {
   private readonly neighbours = new Map<number, Neighbour>();
   /** Ascending peer id (export fan-out order, peerIds()). */
   private order: Neighbour[] = [];
-  private readonly v4: Family = { index: 0, table: new Ipv4SlotTable<Held>(), rejected: new Map(), touched: [], before: [] };
-  private readonly v6: Family = { index: 1, table: new Ipv6SlotTable<Held>(), rejected: new Map(), touched: [], before: [] };
+  private readonly v4: Family = newFamily(0, new Ipv4SlotTable<Held>());
+  private readonly v6: Family = newFamily(1, new Ipv6SlotTable<Held>());
   private readonly resolved = new Map<string, NextHopRank>();
   private readonly local: LocalIdentity;
   private readonly exportCtx: { asn: number; clusterId: string };
@@ -187,8 +212,18 @@ export class IncrementalEngine implements DecisionEngine {
     const mine = this.mine;
     for (const f of [this.v4, this.v6]) {
       const t = f.table;
+      // Every position may be the peer's: room for them all at once (bounded by the peer's paths).
+      touchRoom(f, Math.min(t.size, n.received));
+      const vals = t.vals;
+      const withRejected = f.rejected.size > 0;
       for (let i = 0; i < t.end; i++) {
         if (!t.live(i)) continue;
+        const c = vals[i];
+        // The usual position (one candidate, no rejected path) is decided here without a list.
+        if (!withRejected && c !== null && !isMany(c)) {
+          if (c.basis.peerId === peerId) this.removePath(f, i, c);
+          continue;
+        }
         collectPeer(f, i, peerId, mine);
         for (let j = 0; j < mine.length; j++) this.removePath(f, i, mine[j]);
         mine.length = 0;
@@ -433,8 +468,11 @@ export class IncrementalEngine implements DecisionEngine {
     const t = f.table;
     if (t.mark[pos] === 1) return;
     t.mark[pos] = 1;
-    f.touched.push(pos);
-    f.before.push(bestCandidate(t.vals[pos]));
+    const k = f.touchedCount;
+    if (k === f.touched.length) touchRoom(f, 1);
+    f.touched[k] = pos;
+    f.before[k] = bestCandidate(t.vals[pos]);
+    f.touchedCount = k + 1;
   }
 
   private forgetImportMemo(): void {
@@ -536,7 +574,7 @@ export class IncrementalEngine implements DecisionEngine {
   // ── internals: decision → export ────────────────────────────────────────────────────────────────────
 
   private decide(): ChangeList {
-    const delta = new ChangeList();
+    const delta = new ChangeList(this.v4.touchedCount + this.v6.touchedCount);
     this.decideFamily(this.v4, delta);
     this.decideFamily(this.v6, delta);
     return delta;
@@ -547,14 +585,17 @@ export class IncrementalEngine implements DecisionEngine {
     const touched = f.touched;
     const before = f.before;
     const order = this.order;
-    for (let k = 0; k < touched.length; k++) {
+    const count = f.touchedCount;
+    for (let k = 0; k < count; k++) {
       const pos = touched[k];
+      const was = before[k];
+      before[k] = null; // the list outlives the call: hold no path
       t.mark[pos] = 0;
       const c = t.vals[pos];
       const entry = bestCandidate(c);
-      if (!sameRoute(entry, before[k])) {
+      if (!sameRoute(entry, was)) {
         const prefix = t.keyAt(pos);
-        if (before[k] === null) this.withBest++;
+        if (was === null) this.withBest++;
         else if (entry === null) this.withBest--;
         delta.record(prefix, entry, candidateCount(c));
         if (order.length > 0) {
@@ -566,8 +607,11 @@ export class IncrementalEngine implements DecisionEngine {
       // After export: a prefix without paths has no best, so every Adj-RIB-Out entry for it is withdrawn.
       if (c === null && (f.rejected.size === 0 || !f.rejected.has(pos))) t.remove(pos);
     }
-    touched.length = 0;
-    before.length = 0;
+    f.touchedCount = 0;
+    if (touched.length > KEEP_TOUCHED) {
+      f.touched = new Int32Array(64);
+      f.before = new Array<PathEntry | null>(64).fill(null);
+    }
   }
 
   private exportRouteOf(prefix: PrefixKey, e: PathEntry): ExportRoute {

@@ -1,0 +1,205 @@
+/**
+ * Withdrawing a full table (peer removal) without sockets: one synthetic peer announces P prefixes (the
+ * DFZ-like mix of threads.ts: /24 58 %, /16–/23 the rest, groups of 10–50 prefixes per attribute set), then
+ * the peer is removed and only that removal is timed: wall, CPU (process.cpuUsage: every thread of the
+ * process) and minor page faults (process.resourceUsage).
+ *
+ * Subjects, each in a process of its own (a fresh heap; the parent only collects and prints):
+ *   engine-a / engine-b   the bare decision engine (IMPLS[impl]), removePeer + reading its changes
+ *   replica-a / replica-b one replica's round handler in-process (workers/decision.ts, voted mode, no
+ *                         threads): the engine plus the replica's bookkeeping (ReportedRib, result columns)
+ *   set-3                 a ReplicaSet of 3 worker threads (impl a, b, a as threads.ts), voted: the round
+ *                         as the daemon runs it (CPU is then the sum over the threads)
+ *
+ *   node dist/bench/replicas/flush.js [PREFIXES=1000000] [RUNS=1] [SUBJECTS=engine-a,engine-b,replica-a,replica-b,set-3]
+ *   env: FLUSH_OUT=<name> writes bench/results/<name>.json/.svg (default replicas-flush);
+ *        FLUSH_PROFILE=<file> (one subject, one run): a V8 CPU profile of the removal only (main thread)
+ */
+import { fork } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { decodeUpdate, encodeUpdate } from '../../lib/wire/update.js';
+import { ipv4Key, type Ipv4PrefixKey } from '../../lib/wire/prefix.js';
+import { ACCEPT_ALL, type Policy } from '../../lib/policy/types.js';
+import type { EnginePeer } from '../../lib/rib/types.js';
+import { IMPLS } from '../../lib/replica/impls.js';
+import { ReplicaSet } from '../../lib/replica/replica-set.js';
+import type { ReplicaKnobs } from '../../lib/replica/knobs.js';
+import { writeRound } from '../../lib/replica/mux.js';
+import { writeBarChart } from '../chart.js';
+import Piscina from 'piscina';
+import type { RoundResult } from '../../lib/replica/protocol.js';
+
+const SUBJECTS = ['engine-a', 'engine-b', 'replica-a', 'replica-b', 'set-3'] as const;
+type Subject = (typeof SUBJECTS)[number];
+
+interface Measure {
+  subject: Subject;
+  run: number;
+  /** Removal only. */
+  wallMs: number;
+  cpuMs: number;
+  minorFaults: number;
+  /** Loc-RIB changes the removal reported (should be P). */
+  changes: number;
+  loadWallMs: number;
+}
+
+const ROUND = 2000;
+const REJECT_ALL = { terms: [], default: 'reject' } as unknown as Policy;
+const codec = { fourOctetAs: true, ebgp: true };
+const engineConfig = { asn: 64512, routerId: '10.255.0.1', alwaysCompareMed: false, deterministicMed: true, resolveNextHop: { all: true as const } };
+const peer: EnginePeer = {
+  id: 1, name: 'inj0', address: '10.0.0.1', asn: 65001, localAs: engineConfig.asn, routerId: '10.0.0.1', ebgp: true, routeReflectorClient: false,
+  routeServerClient: false, families: { ipv4: true, ipv6: false }, codec, nextHopSelf: false,
+  localAddress: { ipv4: '192.0.2.254' }, importPolicy: ACCEPT_ALL, exportPolicy: REJECT_ALL,
+};
+
+/** The synthetic full table as UPDATE messages (deterministic: the same for every subject). */
+function feed(prefixes: number): Uint8Array[] {
+  let seed = 1;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const keys: Ipv4PrefixKey[] = [];
+  const seen = new Set<number>();
+  while (keys.length < prefixes) {
+    const len = rnd() < 0.58 ? 24 : 16 + Math.floor(rnd() * 8);
+    const addr = (Math.floor(rnd() * 0xdf000000) + 0x01000000) >>> 0;
+    const k = ipv4Key((addr & (~0 << (32 - len))) >>> 0, len);
+    if (!seen.has(k)) {
+      seen.add(k);
+      keys.push(k);
+    }
+  }
+  const msgs: Uint8Array[] = [];
+  for (let i = 0; i < prefixes; ) {
+    const group = 10 + Math.floor(rnd() * 41);
+    const path = [peer.asn];
+    for (let j = 1 + Math.floor(rnd() * 8); j > 1; j--) path.push(1000 + Math.floor(rnd() * 60000));
+    const nlri = keys.slice(i, Math.min(prefixes, i + group));
+    i += nlri.length;
+    msgs.push(encodeUpdate({ attributes: { origin: 0, asPath: [{ type: 2, asns: path }], nextHop: peer.address, med: Math.floor(rnd() * 3) }, nlri }, codec));
+  }
+  return msgs;
+}
+
+/** Time `f` (the removal): wall, CPU of the whole process, minor faults. */
+async function timed(f: () => Promise<number> | number): Promise<{ wallMs: number; cpuMs: number; minorFaults: number; changes: number }> {
+  (globalThis as { gc?: () => void }).gc?.(); // the load's garbage is not the removal's
+  const profile = process.env.FLUSH_PROFILE;
+  const session = profile ? new Session() : null;
+  if (session !== null) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+  }
+  const f0 = process.resourceUsage().minorPageFault;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const changes = await f();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  if (session !== null) {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(profile!, JSON.stringify(p));
+    session.disconnect();
+  }
+  return { wallMs, cpuMs: (c.user + c.system) / 1000, minorFaults: process.resourceUsage().minorPageFault - f0, changes };
+}
+
+async function measure(subject: Subject, prefixes: number, run: number): Promise<Measure> {
+  const msgs = feed(prefixes);
+  const t0 = performance.now();
+  let r: { wallMs: number; cpuMs: number; minorFaults: number; changes: number };
+  if (subject === 'engine-a' || subject === 'engine-b') {
+    const engine = IMPLS[subject === 'engine-a' ? 'a' : 'b']({ ...engineConfig, resolveNextHop: () => ({ igpCost: 0 }) });
+    engine.addPeer(peer);
+    for (const m of msgs) engine.applyUpdate(peer.id, decodeUpdate(m.subarray(19), codec));
+    const loadWallMs = performance.now() - t0;
+    r = await timed(() => {
+      const d = engine.removePeer(peer.id);
+      // What a replica reads: the changes (without building route objects when the engine can say them).
+      let n = 0;
+      if (d.forEachLocChange !== undefined) d.forEachLocChange(() => n++);
+      else n = d.locRib.length;
+      return n;
+    });
+    return { subject, run, ...r, loadWallMs };
+  }
+  if (subject === 'replica-a' || subject === 'replica-b') {
+    const handle = (await import('../../workers/decision.js')).default;
+    const impl = subject === 'replica-a' ? 'a' : 'b';
+    await handle({ kind: 'init', replica: 0, engine: engineConfig, knobs: { impl, orderSeed: 1, tiebreakSeed: 1 }, direct: false, ribTree: false });
+    await handle({ kind: 'add-peer', round: 0, peer });
+    let round = 1;
+    for (let p = 0; p < msgs.length; p += ROUND) await handle({ kind: 'updates', round: round++, input: writeRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message }))) });
+    const loadWallMs = performance.now() - t0;
+    r = await timed(async () => {
+      const res = unwrap(await handle({ kind: 'remove-peer', round: round++, peerId: peer.id }));
+      return res.outcome.length;
+    });
+    return { subject, run, ...r, loadWallMs };
+  }
+  const knobs: ReplicaKnobs[] = [0, 1, 2].map((i) => ({ impl: i % 2 === 0 ? 'a' : 'b', orderSeed: i + 1, tiebreakSeed: i + 1, layout: i === 2 ? { reverseScan: true } : {} }));
+  const set = new ReplicaSet({ engine: engineConfig, replicas: knobs, mode: 'continuous-majority', roundDeadlineMs: 120000, maxRoundUpdates: ROUND, ribTree: false });
+  await set.start();
+  await set.addPeer(peer);
+  for (let p = 0; p < msgs.length; p += ROUND) await set.applyRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message })));
+  await set.settle();
+  const loadWallMs = performance.now() - t0;
+  r = await timed(async () => {
+    const d = await set.removePeer(peer.id);
+    await set.settle();
+    return d.locRib.length;
+  });
+  await set.close();
+  return { subject, run, ...r, loadWallMs };
+}
+
+/** A handler's result may be wrapped for Piscina's transfer list (workers/decision.ts movable). */
+function unwrap(x: unknown): RoundResult {
+  const inner = (x as Record<symbol, unknown>)[Piscina.valueSymbol];
+  return (inner ?? x) as RoundResult;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+if (process.env.FLUSH_CHILD) {
+  const [subject, prefixes, run] = process.env.FLUSH_CHILD.split(':');
+  const m = await measure(subject as Subject, Number(prefixes), Number(run));
+  process.send!(m);
+  process.exit(0);
+} else {
+  const prefixes = Number(process.argv[2] ?? 1_000_000);
+  const runs = Number(process.argv[3] ?? 1);
+  const subjects = (process.argv[4]?.split(',') ?? SUBJECTS) as Subject[];
+  for (const s of subjects) if (!SUBJECTS.includes(s)) throw new Error(`unknown subject ${s} (${SUBJECTS.join(', ')})`);
+  const results: Measure[] = [];
+  for (let run = 1; run <= runs; run++) {
+    for (const subject of subjects) {
+      const m = await new Promise<Measure>((resolve, reject) => {
+        const child = fork(self, [], { env: { ...process.env, FLUSH_CHILD: `${subject}:${prefixes}:${run}` }, execArgv: ['--expose-gc', '--max-old-space-size=6144'] });
+        let got: Measure | null = null;
+        child.on('message', (x) => (got = x as Measure));
+        child.on('exit', (code) => (got !== null ? resolve(got) : reject(new Error(`${subject}: child exited ${code}`))));
+      });
+      results.push(m);
+      console.log(`${m.subject.padEnd(10)} run ${run}: removal wall ${m.wallMs.toFixed(0).padStart(6)} ms  cpu ${m.cpuMs.toFixed(0).padStart(6)} ms  minor faults ${String(m.minorFaults).padStart(7)}  changes ${m.changes}  (load ${(m.loadWallMs / 1000).toFixed(1)} s)`);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const summary = subjects.map((subject) => {
+    const ms = results.filter((r) => r.subject === subject);
+    return { subject, wallMs: median(ms.map((m) => m.wallMs)), cpuMs: median(ms.map((m) => m.cpuMs)), minorFaults: median(ms.map((m) => m.minorFaults)), runs: ms.length };
+  });
+  console.log(`\nremoval of a peer with ${prefixes} prefixes, median of ${runs} run(s)`);
+  console.log('subject      wall ms   cpu ms  minor faults');
+  for (const s of summary) console.log(`${s.subject.padEnd(10)} ${s.wallMs.toFixed(0).padStart(9)} ${s.cpuMs.toFixed(0).padStart(8)} ${String(s.minorFaults).padStart(13)}`);
+  const name = process.env.FLUSH_OUT ?? 'replicas-flush';
+  const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}${name}.json`, JSON.stringify({ prefixes, runs, node: process.version, date: new Date().toISOString(), summary, results }, null, 2) + '\n');
+  writeBarChart(`${dir}${name}.svg`, `Peer removal, ${prefixes.toLocaleString('en-US')} prefixes: CPU (median of ${runs})`, 'ms', summary.map((s) => ({ label: s.subject, value: s.cpuMs })));
+  console.log(`wrote bench/results/${name}.json and .svg`);
+}
