@@ -344,7 +344,7 @@ function finishRound(s: ReplicaState, t: RoundTask, acc: VotedRound, inputErrors
     rib.out.delete(peerId);
   }
   const outcomes = new OutcomeMemo();
-  const cols = resultColumns(rib, settleTouched(s, counters, outcomes), outcomes, recent);
+  const cols = resultColumns(rib, settleTouched(s, counters, outcomes), recent);
   const exps = exportChanges(rib, acc, recent);
   rib.endRound();
   const expPrefix = Uint32Array.from(exps.index);
@@ -379,24 +379,32 @@ class OutcomeMemo {
 
 interface ChangedPrefixes {
   keys4: Float64Array;
-  rows4: Int32Array;
+  /** Touch positions (ReportedRib) of keys4's prefixes. */
+  at4: Int32Array;
   n4: number;
   keys6: string[];
+  at6: number[];
+  /** By touch position, for the prefixes listed: the outcome digest after the round, and whether the Loc-RIB entry changed. */
+  outcomeAt: Float64Array;
+  locChangedAt: Uint8Array;
 }
 
 /**
- * One pass over the rows touched this round: the reported best of each prefix the engine changed (tie-break
- * rescan, test faults) and its Loc-RIB digest; then the rows whose outcome changed (IPv4 keys with their
- * rows, IPv6 keys), folded into the whole-RIB digest.
+ * One pass over the rows touched this round, in touch order: the reported best of each prefix the engine
+ * changed (tie-break rescan, test faults) and its Loc-RIB digest; then the prefixes whose outcome changed
+ * (IPv4 keys with their touch positions, IPv6 keys), folded into the whole-RIB digest.
  */
 function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcomes: OutcomeMemo): ChangedPrefixes {
   const rib = s.rib;
   const touched = rib.touched;
   const count = rib.touchedCount;
   const keys4 = new Float64Array(count);
-  const rows4 = new Int32Array(count);
+  const at4 = new Int32Array(count);
+  const outcomeAt = new Float64Array(count);
+  const locChangedAt = new Uint8Array(count);
   let n4 = 0;
   const keys6: string[] = [];
+  const at6: number[] = [];
   let ribDigest = s.ribDigest;
   // Prefixes of one UPDATE share peer, path id, next hops and attribute object: their route digest (which
   // does not include the prefix) is computed once per run of equal routes.
@@ -404,9 +412,9 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
   let memoD = 0;
   for (let j = 0; j < count; j++) {
     const row = touched[j];
-    if (rib.hasOffer(row)) {
-      const offered = rib.offered(row);
-      const best = reportedBest(s, rib.keyOf(row), offered, counters, rib.offeredCandidates(row));
+    if (rib.hasOfferAt(j)) {
+      const offered = rib.offeredAt(j);
+      const best = reportedBest(s, rib.keyOf(row), offered, counters, rib.offeredCandidatesAt(j));
       let d = 0;
       if (best !== null) {
         if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
@@ -417,25 +425,32 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
         }
       }
       if (d !== rib.locOf(row)) {
-        rib.setLoc(row, best, d, best === offered);
+        rib.setLocAt(j, best, d, best === offered);
         if (s.ribTree !== null) {
           if (d === 0) s.ribTree.delete(rib.keyOf(row));
           else s.ribTree.set(rib.keyOf(row), best!, d);
         }
       }
     }
-    const before = outcomes.of(rib.startLoc(row), rib.startExp(row));
-    const after = outcomes.of(rib.locOf(row), rib.expOf(row));
+    const loc0 = rib.startLocAt(j);
+    const loc = rib.locOf(row);
+    const before = outcomes.of(loc0, rib.startExpAt(j));
+    const after = outcomes.of(loc, rib.expOf(row));
     if (before === after) continue;
+    outcomeAt[j] = after;
+    locChangedAt[j] = loc !== loc0 ? 1 : 0;
     const p = rib.keyOf(row);
     ribDigest = xor53(xor53(ribDigest, ribTerm(p, before)), ribTerm(p, after));
     if (typeof p === 'number') {
       keys4[n4] = p;
-      rows4[n4++] = row;
-    } else keys6.push(p);
+      at4[n4++] = j;
+    } else {
+      keys6.push(p);
+      at6.push(j);
+    }
   }
   s.ribDigest = ribDigest;
-  return { keys4, rows4, n4, keys6 };
+  return { keys4, at4, n4, keys6, at6, outcomeAt, locChangedAt };
 }
 
 interface ResultColumns {
@@ -456,13 +471,14 @@ interface ResultColumns {
  * replica lists the same prefixes in the same order whatever its order seed, and the voter maps their
  * results onto each other without hashing a prefix (voter.ts RoundVote.index). Per prefix: the outcome
  * digest and, when its Loc-RIB entry changed, the route (attribute sets by digest, next hops as string
- * indexes). Records each row's result index.
+ * indexes). Records each row's result index. Reads only round-local tables, by touch position.
  */
-function resultColumns(rib: ReportedRib, c: ChangedPrefixes, outcomes: OutcomeMemo, recent: Map<number, PathAttributes>): ResultColumns {
-  const { keys4, rows4, n4, keys6 } = c;
-  sortKeysWithRows(keys4, rows4, n4); // the rows come along: no lookup per prefix afterwards
+function resultColumns(rib: ReportedRib, c: ChangedPrefixes, recent: Map<number, PathAttributes>): ResultColumns {
+  const { keys4, at4, n4, outcomeAt, locChangedAt } = c;
+  sortKeysWithRows(keys4, at4, n4); // the touch positions come along: no lookup per prefix afterwards
   const prefixes4 = keys4.slice(0, n4);
-  keys6.sort();
+  const order6 = c.keys6.map((_k, x) => x).sort((x, y) => (c.keys6[x] < c.keys6[y] ? -1 : c.keys6[x] > c.keys6[y] ? 1 : 0));
+  const keys6 = order6.map((x) => c.keys6[x]);
   const n = n4 + keys6.length;
   const outcome = new Float64Array(n);
   const locChanged = new Uint8Array(n);
@@ -486,13 +502,12 @@ function resultColumns(rib: ReportedRib, c: ChangedPrefixes, outcomes: OutcomeMe
   let lastNh = '';
   let lastNhI = -1;
   for (let i = 0; i < n; i++) {
-    const row = i < n4 ? rows4[i] : rib.find(keys6[i - n4]);
-    rib.setResultIndex(row, i);
-    const loc = rib.locOf(row);
-    outcome[i] = outcomes.of(loc, rib.expOf(row));
-    if (loc === rib.startLoc(row)) continue;
+    const at = i < n4 ? at4[i] : c.at6[order6[i - n4]];
+    rib.setResultIndexAt(at, i);
+    outcome[i] = outcomeAt[at];
+    if (locChangedAt[at] === 0) continue;
     locChanged[i] = 1;
-    const best = rib.offered(row);
+    const best = rib.offeredAt(at);
     if (best === null) continue;
     const attrs = best.attributes;
     if (attrs !== lastAttrs) {

@@ -1,6 +1,6 @@
 /**
- * Withdrawing a full table (peer removal) without sockets: one synthetic peer announces P prefixes (the
- * DFZ-like mix of threads.ts: /24 58 %, /16–/23 the rest, groups of 10–50 prefixes per attribute set), then
+ * Withdrawing a full table (peer removal) without sockets: one synthetic peer announces P prefixes (feed.ts:
+ * the DFZ-like mix of threads.ts, groups of 10–50 prefixes per attribute set), then
  * the peer is removed and only that removal is timed: wall, CPU (process.cpuUsage: every thread of the
  * process) and minor page faults (process.resourceUsage).
  *
@@ -8,7 +8,7 @@
  *   engine-a / engine-b   the bare decision engine (IMPLS[impl]), removePeer + reading its changes
  *   replica-a / replica-b one replica's round handler in-process (workers/decision.ts, voted mode, no
  *                         threads): the engine plus the replica's bookkeeping (ReportedRib, result columns)
- *   set-3                 a ReplicaSet of 3 worker threads (impl a, b, a as threads.ts), voted: the round
+ *   set-3                 a ReplicaSet of 3 worker threads (the daemon's default knobs: impl a, b, a), voted: the round
  *                         as the daemon runs it (CPU is then the sum over the threads)
  *
  *   node dist/bench/replicas/flush.js [PREFIXES=1000000] [RUNS=1] [SUBJECTS=engine-a,engine-b,replica-a,replica-b,set-3]
@@ -19,17 +19,14 @@ import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeUpdate, encodeUpdate } from '../../lib/wire/update.js';
-import { ipv4Key, type Ipv4PrefixKey } from '../../lib/wire/prefix.js';
-import { ACCEPT_ALL, type Policy } from '../../lib/policy/types.js';
-import type { EnginePeer } from '../../lib/rib/types.js';
+import { decodeUpdate } from '../../lib/wire/update.js';
 import { IMPLS } from '../../lib/replica/impls.js';
-import { ReplicaSet } from '../../lib/replica/replica-set.js';
-import type { ReplicaKnobs } from '../../lib/replica/knobs.js';
+import { ReplicaSet, locRibChanges } from '../../lib/replica/replica-set.js';
 import { writeRound } from '../../lib/replica/mux.js';
-import { writeBarChart } from '../chart.js';
-import Piscina from 'piscina';
 import type { RoundResult } from '../../lib/replica/protocol.js';
+import Piscina from 'piscina';
+import { writeBarChart } from '../chart.js';
+import { benchCodec as codec, benchEngine as engineConfig, benchKnobs, syntheticFeed } from './feed.js';
 
 const SUBJECTS = ['engine-a', 'engine-b', 'replica-a', 'replica-b', 'set-3'] as const;
 type Subject = (typeof SUBJECTS)[number];
@@ -47,41 +44,6 @@ interface Measure {
 }
 
 const ROUND = 2000;
-const REJECT_ALL = { terms: [], default: 'reject' } as unknown as Policy;
-const codec = { fourOctetAs: true, ebgp: true };
-const engineConfig = { asn: 64512, routerId: '10.255.0.1', alwaysCompareMed: false, deterministicMed: true, resolveNextHop: { all: true as const } };
-const peer: EnginePeer = {
-  id: 1, name: 'inj0', address: '10.0.0.1', asn: 65001, localAs: engineConfig.asn, routerId: '10.0.0.1', ebgp: true, routeReflectorClient: false,
-  routeServerClient: false, families: { ipv4: true, ipv6: false }, codec, nextHopSelf: false,
-  localAddress: { ipv4: '192.0.2.254' }, importPolicy: ACCEPT_ALL, exportPolicy: REJECT_ALL,
-};
-
-/** The synthetic full table as UPDATE messages (deterministic: the same for every subject). */
-function feed(prefixes: number): Uint8Array[] {
-  let seed = 1;
-  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const keys: Ipv4PrefixKey[] = [];
-  const seen = new Set<number>();
-  while (keys.length < prefixes) {
-    const len = rnd() < 0.58 ? 24 : 16 + Math.floor(rnd() * 8);
-    const addr = (Math.floor(rnd() * 0xdf000000) + 0x01000000) >>> 0;
-    const k = ipv4Key((addr & (~0 << (32 - len))) >>> 0, len);
-    if (!seen.has(k)) {
-      seen.add(k);
-      keys.push(k);
-    }
-  }
-  const msgs: Uint8Array[] = [];
-  for (let i = 0; i < prefixes; ) {
-    const group = 10 + Math.floor(rnd() * 41);
-    const path = [peer.asn];
-    for (let j = 1 + Math.floor(rnd() * 8); j > 1; j--) path.push(1000 + Math.floor(rnd() * 60000));
-    const nlri = keys.slice(i, Math.min(prefixes, i + group));
-    i += nlri.length;
-    msgs.push(encodeUpdate({ attributes: { origin: 0, asPath: [{ type: 2, asns: path }], nextHop: peer.address, med: Math.floor(rnd() * 3) }, nlri }, codec));
-  }
-  return msgs;
-}
 
 /** Time `f` (the removal): wall, CPU of the whole process, minor faults. */
 async function timed(f: () => Promise<number> | number): Promise<{ wallMs: number; cpuMs: number; minorFaults: number; changes: number }> {
@@ -109,7 +71,9 @@ async function timed(f: () => Promise<number> | number): Promise<{ wallMs: numbe
 }
 
 async function measure(subject: Subject, prefixes: number, run: number): Promise<Measure> {
-  const msgs = feed(prefixes);
+  const feed = syntheticFeed(prefixes, 1);
+  const peer = feed.peers[0];
+  const msgs = feed.feeds[0];
   const t0 = performance.now();
   let r: { wallMs: number; cpuMs: number; minorFaults: number; changes: number };
   if (subject === 'engine-a' || subject === 'engine-b') {
@@ -130,7 +94,7 @@ async function measure(subject: Subject, prefixes: number, run: number): Promise
   if (subject === 'replica-a' || subject === 'replica-b') {
     const handle = (await import('../../workers/decision.js')).default;
     const impl = subject === 'replica-a' ? 'a' : 'b';
-    await handle({ kind: 'init', replica: 0, engine: engineConfig, knobs: { impl, orderSeed: 1, tiebreakSeed: 1 }, direct: false, ribTree: false });
+    await handle({ kind: 'init', replica: 0, engine: engineConfig, knobs: benchKnobs(3)[impl === 'a' ? 0 : 1], direct: false, ribTree: false });
     await handle({ kind: 'add-peer', round: 0, peer });
     let round = 1;
     for (let p = 0; p < msgs.length; p += ROUND) await handle({ kind: 'updates', round: round++, input: writeRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message }))) });
@@ -141,8 +105,7 @@ async function measure(subject: Subject, prefixes: number, run: number): Promise
     });
     return { subject, run, ...r, loadWallMs };
   }
-  const knobs: ReplicaKnobs[] = [0, 1, 2].map((i) => ({ impl: i % 2 === 0 ? 'a' : 'b', orderSeed: i + 1, tiebreakSeed: i + 1, layout: i === 2 ? { reverseScan: true } : {} }));
-  const set = new ReplicaSet({ engine: engineConfig, replicas: knobs, mode: 'continuous-majority', roundDeadlineMs: 120000, maxRoundUpdates: ROUND, ribTree: false });
+  const set = new ReplicaSet({ engine: engineConfig, replicas: benchKnobs(3), mode: 'continuous-majority', roundDeadlineMs: 120000, maxRoundUpdates: ROUND, ribTree: false });
   await set.start();
   await set.addPeer(peer);
   for (let p = 0; p < msgs.length; p += ROUND) await set.applyRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message })));
@@ -151,7 +114,7 @@ async function measure(subject: Subject, prefixes: number, run: number): Promise
   r = await timed(async () => {
     const d = await set.removePeer(peer.id);
     await set.settle();
-    return d.locRib.length;
+    return locRibChanges(d); // without building the entries (the daemon builds them only for a FIB)
   });
   await set.close();
   return { subject, run, ...r, loadWallMs };

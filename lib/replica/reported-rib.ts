@@ -152,6 +152,49 @@ export class ReportedRib {
     this.resultAt[this.pos[row]] = i;
   }
 
+  // Round-local reads and writes by touch position `at` (the row is touched[at]): a pass over the round in
+  // touch order reaches these tables sequentially, where the row-based ones above go through pos[row] (and
+  // stamp[row]) at random — a full table withdrawn is a million rows in the engine's hash order.
+
+  /** Did the engine offer a best for the row touched at `at`? */
+  hasOfferAt(at: number): boolean {
+    return this.offerMark[at] === 1;
+  }
+
+  /** The offer (after setLocAt: the best reported) for the row touched at `at`, or null. */
+  offeredAt(at: number): LocBest | null {
+    return this.offerMark[at] === 1 ? this.offers[at] : null;
+  }
+
+  offeredCandidatesAt(at: number): number {
+    return this.offerCandidates[at];
+  }
+
+  startLocAt(at: number): number {
+    return this.loc0[at];
+  }
+
+  startExpAt(at: number): number {
+    return this.exp0[at];
+  }
+
+  setResultIndexAt(at: number, i: number): void {
+    this.resultAt[at] = i;
+  }
+
+  /** setLoc for the row touched at `at`. */
+  setLocAt(at: number, best: LocBest | null, digest: number, fromEngine: boolean): void {
+    const row = this.touched[at];
+    const has = best === null ? 0 : 1;
+    if (this.hasBestRow[row] !== has) this.bestCount += has === 1 ? 1 : -1;
+    this.hasBestRow[row] = has;
+    if (fromEngine) {
+      if (this.differing.size > 0) this.differing.delete(row);
+    } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
+    if (this.offerMark[at] === 1) this.offers[at] = best;
+    this.loc[row] = digest;
+  }
+
   keyOf(row: number): PrefixKey {
     const k = this.keys4[row];
     return k === k ? k : this.keys6.get(row)!;
