@@ -154,6 +154,9 @@ class RoundAccumulator {
   }
 }
 
+/** Loc-RIB changes offered to the ReportedRib at a time. */
+const BATCH = 256;
+
 /**
  * Voted mode: engine deltas go straight into the replica's ReportedRib (round-start values recorded on
  * first touch) — no per-round Maps per prefix. Export changes remember each (peer, row)'s digest at round
@@ -164,20 +167,42 @@ class VotedRound {
   readonly expStart = new Map<number, Map<number, number>>();
   readonly removedPeers = new Set<number>();
 
-  /** One closure per round, not per UPDATE: offers an engine's Loc-RIB change. */
+  /** One closure per round, not per UPDATE: collects an engine's Loc-RIB change into the batch. */
   private readonly onLocChange: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void;
+  /** Changes offered in batches of BATCH (ReportedRib.touchMany overlaps the index probes of a batch). */
+  private readonly batchKeys: PrefixKey[] = [];
+  private readonly batchBests: (LocBest | null)[] = [];
+  private readonly batchCandidates = new Int32Array(BATCH);
+  private readonly batchRows = new Int32Array(BATCH);
+  private batched = 0;
 
   constructor(private readonly s: ReplicaState) {
     s.rib.beginRound();
-    const rib = s.rib;
-    this.onLocChange = (prefix, best, candidates) => rib.offer(rib.touch(prefix), best, candidates);
+    this.onLocChange = (prefix, best, candidates) => {
+      const i = this.batched++;
+      this.batchKeys[i] = prefix;
+      this.batchBests[i] = best;
+      this.batchCandidates[i] = candidates ?? -1;
+      if (i + 1 === BATCH) this.offerBatch();
+    };
+  }
+
+  private offerBatch(): void {
+    const rib = this.s.rib;
+    const n = this.batched;
+    const rows = this.batchRows;
+    rib.touchMany(this.batchKeys, n, rows);
+    for (let i = 0; i < n; i++) rib.offer(rows[i], this.batchBests[i], this.batchCandidates[i]);
+    this.batched = 0;
   }
 
   add(d: EngineDelta): void {
     const rib = this.s.rib;
     if (d.locRibChanges !== undefined && d.locRibChanges > 0) rib.reserve(d.locRibChanges);
-    if (d.forEachLocChange !== undefined) d.forEachLocChange(this.onLocChange);
-    else for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
+    if (d.forEachLocChange !== undefined) {
+      d.forEachLocChange(this.onLocChange);
+      if (this.batched > 0) this.offerBatch();
+    } else for (let i = 0; i < d.locRib.length; i++) rib.offer(rib.touch(d.locRib[i].prefix), d.locRib[i].best);
     for (const [peerId, o] of d.out) {
       for (const p of o.withdraw) this.setExport(peerId, p, null);
       for (const [p, a] of o.announce) this.setExport(peerId, p, a);
@@ -389,6 +414,12 @@ interface ChangedPrefixes {
   locChangedAt: Uint8Array;
 }
 
+/** settleTouched's block of rows' fields (one replica per thread: module scratch). */
+const GATHER = 256;
+const gatherKey = new Float64Array(GATHER);
+const gatherLoc = new Float64Array(GATHER);
+const gatherExp = new Float64Array(GATHER);
+
 /**
  * One pass over the rows touched this round, in touch order: the reported best of each prefix the engine
  * changed (tie-break rescan, test faults) and its Loc-RIB digest; then the prefixes whose outcome changed
@@ -410,11 +441,19 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
   // does not include the prefix) is computed once per run of equal routes.
   let memo: LocBest | null = null;
   let memoD = 0;
+  // The rows' fields a block at a time (ReportedRib.gatherTouched), then the block's work on them.
+  const keyAt = gatherKey;
+  const locAt = gatherLoc;
+  const expAt = gatherExp;
   for (let j = 0; j < count; j++) {
-    const row = touched[j];
+    const g = j % GATHER;
+    if (g === 0) rib.gatherTouched(j, Math.min(GATHER, count - j), keyAt, locAt, expAt);
+    const k = keyAt[g];
+    const p: PrefixKey = k === k ? k : rib.keyOf(touched[j]);
+    let loc = locAt[g];
     if (rib.hasOfferAt(j)) {
       const offered = rib.offeredAt(j);
-      const best = reportedBest(s, rib.keyOf(row), offered, counters, rib.offeredCandidatesAt(j));
+      const best = reportedBest(s, p, offered, counters, rib.offeredCandidatesAt(j));
       let d = 0;
       if (best !== null) {
         if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
@@ -424,22 +463,21 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
           memoD = d;
         }
       }
-      if (d !== rib.locOf(row)) {
+      if (d !== loc) {
         rib.setLocAt(j, best, d, best === offered);
+        loc = d;
         if (s.ribTree !== null) {
-          if (d === 0) s.ribTree.delete(rib.keyOf(row));
-          else s.ribTree.set(rib.keyOf(row), best!, d);
+          if (d === 0) s.ribTree.delete(p);
+          else s.ribTree.set(p, best!, d);
         }
       }
     }
     const loc0 = rib.startLocAt(j);
-    const loc = rib.locOf(row);
     const before = outcomes.of(loc0, rib.startExpAt(j));
-    const after = outcomes.of(loc, rib.expOf(row));
+    const after = outcomes.of(loc, expAt[g]);
     if (before === after) continue;
     outcomeAt[j] = after;
     locChangedAt[j] = loc !== loc0 ? 1 : 0;
-    const p = rib.keyOf(row);
     ribDigest = xor53(xor53(ribDigest, ribTerm(p, before)), ribTerm(p, after));
     if (typeof p === 'number') {
       keys4[n4] = p;

@@ -82,6 +82,23 @@ export class ReportedRib {
 
   /** The row of a prefix, allocated if new; records its round-start values on the first touch this round. */
   touch(p: PrefixKey): number {
+    const row = this.rowFor(p);
+    this.stampRow(row);
+    return row;
+  }
+
+  /**
+   * touch() for `prefixes[0 … n-1]`, their rows into `rows`. In two passes: first only the index probes, each
+   * independent of the others, so the CPU overlaps their cache misses (the index is far larger than the caches
+   * and a round's prefixes are scattered in it); then the first-touch bookkeeping of each row.
+   */
+  touchMany(prefixes: readonly PrefixKey[], n: number, rows: Int32Array): void {
+    for (let i = 0; i < n; i++) rows[i] = this.rowFor(prefixes[i]);
+    for (let i = 0; i < n; i++) this.stampRow(rows[i]);
+  }
+
+  /** The row of a prefix, allocated (holding nothing) if new. */
+  private rowFor(p: PrefixKey): number {
     const fresh = this.freeRows.size > 0 ? this.freeRows.peek() : this.rows;
     let row = this.rowOf.getOrSet(p, fresh);
     if (row < 0) {
@@ -98,18 +115,21 @@ export class ReportedRib {
       this.exp[row] = 0;
       this.hasBestRow[row] = 0;
     }
-    if (this.stamp[row] !== this.epoch) {
-      this.stamp[row] = this.epoch;
-      const at = this.touchedCount++;
-      if (at >= this.loc0.length) this.growRound(at + 1);
-      this.pos[row] = at;
-      this.touched[at] = row;
-      this.loc0[at] = this.loc[row];
-      this.exp0[at] = this.exp[row];
-      this.offerMark[at] = 0;
-      this.resultAt[at] = -1;
-    }
     return row;
+  }
+
+  /** Records the row's round-start values on its first touch this round. */
+  private stampRow(row: number): void {
+    if (this.stamp[row] === this.epoch) return;
+    this.stamp[row] = this.epoch;
+    const at = this.touchedCount++;
+    if (at >= this.loc0.length) this.growRound(at + 1);
+    this.pos[row] = at;
+    this.touched[at] = row;
+    this.loc0[at] = this.loc[row];
+    this.exp0[at] = this.exp[row];
+    this.offerMark[at] = 0;
+    this.resultAt[at] = -1;
   }
 
   /** The row of a prefix, or -1. */
@@ -155,6 +175,25 @@ export class ReportedRib {
   // Round-local reads and writes by touch position `at` (the row is touched[at]): a pass over the round in
   // touch order reaches these tables sequentially, where the row-based ones above go through pos[row] (and
   // stamp[row]) at random — a full table withdrawn is a million rows in the engine's hash order.
+
+  /**
+   * Copies the IPv4 key (NaN for IPv6: keyOf), Loc-RIB digest and export XOR of the rows touched at
+   * `from … from+n-1` into `key`, `loc`, `exp` (from index 0): a short loop of independent loads whose cache
+   * misses overlap, where a loop doing a round's work per row waits for each row's fields in turn (the rows
+   * come in the engine's order, scattered over tables far larger than the caches).
+   */
+  gatherTouched(from: number, n: number, key: Float64Array, loc: Float64Array, exp: Float64Array): void {
+    const touched = this.touched;
+    const keys4 = this.keys4;
+    const rowLoc = this.loc;
+    const rowExp = this.exp;
+    for (let i = 0; i < n; i++) {
+      const row = touched[from + i];
+      key[i] = keys4[row];
+      loc[i] = rowLoc[row];
+      exp[i] = rowExp[row];
+    }
+  }
 
   /** Did the engine offer a best for the row touched at `at`? */
   hasOfferAt(at: number): boolean {

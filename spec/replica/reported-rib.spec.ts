@@ -34,9 +34,20 @@ function run(keys: readonly PrefixKey[], rounds: readonly Round[]): void {
   for (const r of rounds) {
     rib.beginRound();
     if (r.reserve) rib.reserve(r.changes.length);
-    for (const [i, d, e] of r.changes) {
+    // Rounds with `reserve` touch their prefixes in batches (touchMany, as a replica does), the others one by one.
+    const batchRows = new Int32Array(r.changes.length);
+    if (r.reserve) {
+      const ps = r.changes.map(([i]) => keys[i % keys.length]);
+      for (let at = 0; at < ps.length; at += 7) {
+        const part = ps.slice(at, at + 7);
+        const rows = new Int32Array(part.length);
+        rib.touchMany(part, part.length, rows);
+        batchRows.set(rows, at);
+      }
+    }
+    for (const [x, [i, d, e]] of r.changes.entries()) {
       const p = keys[i % keys.length];
-      const row = rib.touch(p);
+      const row = r.reserve ? batchRows[x] : rib.touch(p);
       assert.is(rib.keyOf(row), p);
       rib.offer(row, d === 0 ? null : routeA, 1);
       rib.setLoc(row, d === 0 ? null : routeA, d, true);
