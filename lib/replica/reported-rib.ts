@@ -346,25 +346,26 @@ export class ReportedRib {
     const n = this.touchedCount;
     const loc = this.loc;
     const exp = this.exp;
-    let freed = 0;
-    for (let j = 0; j < n; j++) {
-      const row = touched[j];
-      if (loc[row] === 0 && exp[row] === 0) freed++;
-    }
-    if (freed === 0) return;
-    const bulk = freed * 16 > this.rowOf.size;
-    const keys4 = this.keys4;
-    this.freeRows.reserve(freed);
+    const free = this.freeRows;
+    const base = free.size;
+    free.reserve(n);
     for (let j = 0; j < n; j++) {
       const row = touched[j];
       if (loc[row] !== 0 || exp[row] !== 0) continue;
+      this.hasBestRow[row] = 0;
+      if (this.differing.size > 0) this.differing.delete(row);
+      free.push(row);
+    }
+    const freed = free.size - base;
+    if (freed === 0) return;
+    const bulk = freed * 16 > this.rowOf.size;
+    const keys4 = this.keys4;
+    for (let i = base; i < base + freed; i++) {
+      const row = free.at(i);
       const k = keys4[row];
       if (!bulk) this.rowOf.delete(k === k ? k : this.keys6.get(row)!);
       if (k !== k) this.keys6.delete(row);
       keys4[row] = NaN; // a freed row's key no longer matches its index entry (what `retain` keeps)
-      this.hasBestRow[row] = 0;
-      if (this.differing.size > 0) this.differing.delete(row);
-      this.freeRows.push(row);
     }
     if (bulk) {
       const keys6 = this.keys6;

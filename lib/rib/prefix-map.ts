@@ -381,6 +381,11 @@ export class IntStack {
     return this.n > 0 ? this.items[this.n - 1] : -1;
   }
 
+  /** The item at depth `i` from the bottom (0 ≤ i < size). */
+  at(i: number): number {
+    return this.items[i];
+  }
+
   /** Removes and returns the top item, or -1 when empty. */
   pop(): number {
     return this.n > 0 ? this.items[--this.n] : -1;

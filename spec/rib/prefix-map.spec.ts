@@ -175,6 +175,7 @@ test('IntStack behaves like an array used as a stack (push, pop, peek, reserve)'
         else s.reserve(v % 300);
         assert.is(s.size, ref.length);
       }
+      for (let i = 0; i < ref.length; i++) assert.is(s.at(i), ref[i]);
       while (ref.length > 0) assert.is(s.pop(), ref.pop());
       assert.is(s.pop(), -1);
     }),

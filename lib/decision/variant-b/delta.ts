@@ -8,34 +8,46 @@ import type { PrefixKey } from '../../wire/prefix.js';
 import type { EngineDelta, LocBest, PeerOut } from '../../rib/types.js';
 import { Path, type PathEntry } from './path.js';
 
+/** From this many announced changes on, candidate counts go to an Int32Array (smaller; off the GC's heap). */
+const TYPED_FROM = 4096;
+
 export class ChangeList implements EngineDelta {
   /**
-   * Three parallel lists, the first `size` slots used. Made at the length the engine announces (every
-   * position it touched may change): a million withdrawals grew pushed lists step by step, each step a new
-   * backing store and a copy.
+   * Parallel lists, the first `size` slots used. Made at the length the engine announces (every position it
+   * touched may change): a million withdrawals grew pushed lists step by step, each step a new backing store
+   * and a copy. `entries` is made on the first non-null best: withdrawals record none (an unset slot is null).
    */
   private readonly prefixes: PrefixKey[];
-  private readonly entries: (PathEntry | null)[];
+  private entries: (PathEntry | null)[] | null = null;
   /** Candidates the prefix had when the best was read (the replica's tie-break rescan skips prefixes with one). */
-  private readonly counts: number[];
+  private counts: number[] | Int32Array;
   private used = 0;
   private routes: { prefix: PrefixKey; best: Path | null }[] | null = null;
   private outs: Map<number, PeerOut> | null = null;
 
   /** `room`: how many changes the engine may record (more are still accepted). */
-  constructor(room = 0) {
+  constructor(private readonly room = 0) {
     this.prefixes = new Array<PrefixKey>(room);
-    this.entries = new Array<PathEntry | null>(room);
-    this.counts = new Array<number>(room);
+    this.counts = room >= TYPED_FROM ? new Int32Array(room) : new Array<number>(room);
   }
 
   /** The prefix's best is now `best` (null: none), chosen among `candidates` paths. */
   record(prefix: PrefixKey, best: PathEntry | null, candidates: number): void {
     const at = this.used;
     this.prefixes[at] = prefix;
-    this.entries[at] = best;
-    this.counts[at] = candidates;
+    if (best !== null) (this.entries ??= new Array<PathEntry | null>(Math.max(this.room, at + 1)))[at] = best;
+    let counts = this.counts;
+    if (at >= counts.length && counts instanceof Int32Array) {
+      const more = new Int32Array(counts.length * 2);
+      more.set(counts);
+      this.counts = counts = more;
+    }
+    counts[at] = candidates;
     this.used = at + 1;
+  }
+
+  private entryAt(i: number): PathEntry | null {
+    return this.entries === null ? null : this.entries[i] ?? null;
   }
 
   get size(): number {
@@ -53,7 +65,7 @@ export class ChangeList implements EngineDelta {
       const r = new Array<{ prefix: PrefixKey; best: Path | null }>(n);
       for (let i = 0; i < n; i++) {
         const prefix = this.prefixes[i];
-        const e = this.entries[i];
+        const e = this.entryAt(i);
         r[i] = { prefix, best: e === null ? null : new Path(e.basis, prefix, e.pathId) };
       }
       this.routes = r;
@@ -63,7 +75,9 @@ export class ChangeList implements EngineDelta {
 
   forEachLocChange(f: (prefix: PrefixKey, best: LocBest | null, candidates?: number) => void): void {
     const n = this.used;
-    for (let i = 0; i < n; i++) f(this.prefixes[i], this.entries[i], this.counts[i]);
+    const prefixes = this.prefixes;
+    const counts = this.counts;
+    for (let i = 0; i < n; i++) f(prefixes[i], this.entryAt(i), counts[i]);
   }
 
   get out(): Map<number, PeerOut> {
