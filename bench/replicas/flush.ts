@@ -12,12 +12,13 @@
  *                         as the daemon runs it (CPU is then the sum over the threads)
  *
  *   node dist/bench/replicas/flush.js [PREFIXES=1000000] [RUNS=1] [SUBJECTS=engine-a,engine-b,replica-a,replica-b,set-3]
- *   env: FLUSH_OUT=<name> writes bench/results/<name>.json/.svg (default replicas-flush);
+ *   env: FLUSH_OUT=<name> writes bench/results/<name>.json/.svg (default replicas-flush; the chart also shows
+ *        bench/results/<name>-before.json's figures when that file exists);
  *        FLUSH_PROFILE=<file> (one subject, one run): a V8 CPU profile of the removal only (main thread)
  */
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeUpdate } from '../../lib/wire/update.js';
 import { IMPLS } from '../../lib/replica/impls.js';
@@ -163,6 +164,17 @@ if (process.env.FLUSH_CHILD) {
   const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}${name}.json`, JSON.stringify({ prefixes, runs, node: process.version, date: new Date().toISOString(), summary, results }, null, 2) + '\n');
-  writeBarChart(`${dir}${name}.svg`, `Peer removal, ${prefixes.toLocaleString('en-US')} prefixes: CPU (median of ${runs})`, 'ms', summary.map((s) => ({ label: s.subject, value: s.cpuMs })));
+  // With a <name>-before.json beside it (an earlier tree's run), the chart shows both per subject.
+  let before: { subject: string; cpuMs: number }[] = [];
+  try {
+    before = (JSON.parse(readFileSync(`${dir}${name}-before.json`, 'utf8')) as { summary: { subject: string; cpuMs: number }[] }).summary;
+  } catch {
+    // no earlier run
+  }
+  const bars = summary.flatMap((s) => {
+    const b = before.find((x) => x.subject === s.subject);
+    return b === undefined ? [{ label: s.subject, value: s.cpuMs }] : [{ label: `${s.subject} before`, value: b.cpuMs }, { label: `${s.subject} after`, value: s.cpuMs }];
+  });
+  writeBarChart(`${dir}${name}.svg`, `Peer removal, ${prefixes.toLocaleString('en-US')} prefixes: CPU ms (median of ${runs})`, 'ms', bars);
   console.log(`wrote bench/results/${name}.json and .svg`);
 }
