@@ -367,7 +367,8 @@ export class ReportedRib {
       if (k !== k) this.keys6.delete(row);
       keys4[row] = NaN; // a freed row's key no longer matches its index entry (what `retain` keeps)
     }
-    if (bulk) {
+    if (freed === this.rowOf.size) this.rowOf.clear(); // every row goes (the only peer's table withdrawn)
+    else if (bulk) {
       const keys6 = this.keys6;
       this.rowOf.retain((row, p) => (typeof p === 'number' ? keys4[row] === p : keys6.get(row) === p));
     }

@@ -102,6 +102,10 @@ export class LocRibTable {
       if (this.keyStr.size > 0) this.keyStr.delete(r);
       this.forget(r);
     }
+    if (n === this.index.size) {
+      this.index.clear(); // every row goes (the only peer's table withdrawn)
+      return;
+    }
     const keyNum = this.keyNum;
     const keyStr = this.keyStr;
     this.index.retain((r, prefix) => (typeof prefix === 'number' ? keyNum[r] === prefix : keyStr.get(r) === prefix));

@@ -264,6 +264,13 @@ export class PrefixIndex {
     this.other.forEach(f);
   }
 
+  /** Removes every entry (the table keeps its size). */
+  clear(): void {
+    this.ks.fill(EMPTY);
+    this.count = 0;
+    this.other.clear();
+  }
+
   /**
    * Keeps only the entries for which `keep` answers true; returns how many were removed. For removing a
    * large part of the table at once (a peer's full table withdrawn): one pass over the slots, then the

@@ -120,7 +120,7 @@ test('PrefixIndex.retain drops exactly the rejected entries and leaves a working
   );
 });
 
-test('PrefixIndex.retain on a large table: drop all, drop half', () => {
+test('PrefixIndex.retain on a large table: drop half, drop all; clear', () => {
   const N = 100_000;
   const k = (i: number): number => ((i * 2654435761) % 2 ** 32) * 64 + 24;
   const m = new PrefixIndex();
@@ -133,6 +133,14 @@ test('PrefixIndex.retain on a large table: drop all, drop half', () => {
   for (let i = 0; i < N; i += 97) assert.is(m.get(k(i)), -1);
   m.set(k(5), 5);
   assert.is(m.get(k(5)), 5);
+  for (let i = 0; i < N; i++) m.set(k(i), i);
+  m.set('2001:0db8:0000:0000:0000:0000:0000:0000/32', 7);
+  m.clear();
+  assert.is(m.size, 0);
+  for (let i = 0; i < N; i += 97) assert.is(m.get(k(i)), -1);
+  assert.is(m.get('2001:0db8:0000:0000:0000:0000:0000:0000/32'), -1);
+  assert.is(m.set(k(3), 3), -1);
+  assert.is(m.get(k(3)), 3);
 });
 
 test('PrefixIndex.retain mends probe runs that wrap around the end of the table', () => {
