@@ -49,6 +49,8 @@ export class ReportedRib {
   private loc0 = new Float64Array(1024);
   private exp0 = new Float64Array(1024);
   private offers: (LocBest | null)[] = [];
+  /** The round's announced number of touches (reserve): the size `offers` is made at. */
+  private offerRoom = 0;
   private offerMark = new Uint8Array(1024);
   private offerCandidates = new Int32Array(1024);
   private resultAt = new Int32Array(1024);
@@ -66,18 +68,33 @@ export class ReportedRib {
     this.epoch++;
     this.touchedCount = 0;
     this.offers = [];
+    this.offerRoom = 0;
   }
 
   /** Room for `n` more touches this round (the tables of the round grow once, not step by step). */
   reserve(n: number): void {
     const need = this.touchedCount + n;
     if (need > this.loc0.length) this.growRound(need);
-    if (need > this.offers.length) {
-      // Pre-sized: offer() then writes in place (holes are never read: offerMark guards them).
-      const bigger = new Array<LocBest | null>(Math.max(need, this.offers.length * 2));
-      for (let i = 0; i < this.offers.length; i++) bigger[i] = this.offers[i];
+    this.offerRoom = Math.max(this.offerRoom, need);
+  }
+
+  /** Stores the offer at touch position `at`. Only non-null offers need a slot: a hole (or no slot) reads as null. */
+  private putOffer(at: number, best: LocBest | null): void {
+    const offers = this.offers;
+    if (at < offers.length) offers[at] = best;
+    else if (best !== null) {
+      // Made at the round's announced size (reserve) on the first non-null offer past the end; a withdrawn
+      // table offers only nulls and never allocates it.
+      const bigger = new Array<LocBest | null>(Math.max(at + 1, this.offerRoom, offers.length * 2));
+      for (let i = 0; i < offers.length; i++) bigger[i] = offers[i];
+      bigger[at] = best;
       this.offers = bigger;
     }
+  }
+
+  /** The offer stored at touch position `at` (offerMark says whether there is one). */
+  private offerAt(at: number): LocBest | null {
+    return this.offers[at] ?? null;
   }
 
   /** The row of a prefix, allocated if new; records its round-start values on the first touch this round. */
@@ -145,8 +162,7 @@ export class ReportedRib {
     const at = this.pos[row];
     this.offerMark[at] = 1;
     this.offerCandidates[at] = candidates;
-    if (at > this.offers.length) while (this.offers.length < at) this.offers.push(null); // no hole past the end (dictionary mode)
-    this.offers[at] = best;
+    this.putOffer(at, best);
   }
 
   hasOffer(row: number): boolean {
@@ -155,7 +171,7 @@ export class ReportedRib {
 
   /** This round's offer for the row (after setLoc: the best reported for it). */
   offered(row: number): LocBest | null {
-    return this.hasOffer(row) ? this.offers[this.pos[row]] : null;
+    return this.hasOffer(row) ? this.offerAt(this.pos[row]) : null;
   }
 
   /** The candidate count the engine gave with this round's offer for the row (-1: unknown). */
@@ -202,7 +218,7 @@ export class ReportedRib {
 
   /** The offer (after setLocAt: the best reported) for the row touched at `at`, or null. */
   offeredAt(at: number): LocBest | null {
-    return this.offerMark[at] === 1 ? this.offers[at] : null;
+    return this.offerMark[at] === 1 ? this.offerAt(at) : null;
   }
 
   offeredCandidatesAt(at: number): number {
@@ -230,7 +246,7 @@ export class ReportedRib {
     if (fromEngine) {
       if (this.differing.size > 0) this.differing.delete(row);
     } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
-    if (this.offerMark[at] === 1) this.offers[at] = best;
+    if (this.offerMark[at] === 1) this.putOffer(at, best);
     this.loc[row] = digest;
   }
 
@@ -284,7 +300,7 @@ export class ReportedRib {
     if (fromEngine) {
       if (this.differing.size > 0) this.differing.delete(row);
     } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
-    if (this.hasOffer(row)) this.offers[this.pos[row]] = best;
+    if (this.hasOffer(row)) this.putOffer(this.pos[row], best);
     this.loc[row] = digest;
   }
 

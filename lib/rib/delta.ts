@@ -13,32 +13,64 @@ import type { PrefixKey } from '../wire/prefix.js';
 import type { RibPath } from './route.js';
 import type { EngineDelta, PeerOut, Route } from './types.js';
 
+/** From this many expected changes on, the keys and counts go to typed arrays (no hole-filled JS array, half the size for counts). */
+const TYPED_FROM = 4096;
+
 export class RibDelta implements EngineDelta {
   /**
    * Parallel columns of the first `n` changes, pre-sized by the caller's bound: a peer's full table withdrawn
    * is a million changes, and pushing them one by one re-allocated and copied each column ~30 times (most of
-   * that call's time, and page faults for every copy). `bests` is allocated on the first non-null best:
-   * a withdrawal's changes are all null (a hole reads as null).
+   * that call's time, and page faults for every copy). Large batches keep prefixes in a Float64Array (NaN
+   * where the key is a string, found in `strs`) and counts in an Int32Array. `bests` is allocated on the
+   * first non-null best: a withdrawal's changes are all null (a hole reads as null).
    */
-  private readonly prefixes: PrefixKey[];
+  private prefixes: PrefixKey[] | Float64Array;
+  private strs: Map<number, string> | null = null;
   private bests: (RibPath | null)[] | null = null;
-  private readonly candidates: number[];
+  private candidates: number[] | Int32Array;
   private n = 0;
   private routes: { prefix: PrefixKey; best: Route | null }[] | null = null;
   private outMap: Map<number, PeerOut> | null = null;
 
   /** `expected`: how many changes there will probably be at most (a hint: more still fit). */
   constructor(private readonly expected = 0) {
-    this.prefixes = new Array<PrefixKey>(expected);
-    this.candidates = new Array<number>(expected);
+    if (expected >= TYPED_FROM) {
+      this.prefixes = new Float64Array(expected);
+      this.candidates = new Int32Array(expected);
+    } else {
+      this.prefixes = new Array<PrefixKey>(expected);
+      this.candidates = new Array<number>(expected);
+    }
   }
 
   /** Record that `prefix`'s best path is now `best` (null: no route), chosen among `candidates` paths (-1: not said). */
   change(prefix: PrefixKey, best: RibPath | null, candidates = -1): void {
     const i = this.n++;
-    this.prefixes[i] = prefix;
+    const keys = this.prefixes;
+    if (keys instanceof Float64Array) {
+      if (i === keys.length) this.growTyped();
+      if (typeof prefix === 'number') this.prefixes[i] = prefix;
+      else {
+        this.prefixes[i] = NaN;
+        (this.strs ??= new Map()).set(i, prefix);
+      }
+    } else keys[i] = prefix;
     this.candidates[i] = candidates;
     if (best !== null) (this.bests ??= new Array<RibPath | null>(Math.max(this.expected, i + 1)))[i] = best;
+  }
+
+  private growTyped(): void {
+    const keys = new Float64Array(this.prefixes.length * 2);
+    keys.set(this.prefixes as Float64Array);
+    this.prefixes = keys;
+    const counts = new Int32Array(keys.length);
+    counts.set(this.candidates as Int32Array);
+    this.candidates = counts;
+  }
+
+  private prefixAt(i: number): PrefixKey {
+    const k = this.prefixes[i];
+    return k !== k ? this.strs!.get(i)! : k; // NaN only in typed mode, for a string key
   }
 
   private bestAt(i: number): RibPath | null {
@@ -50,7 +82,7 @@ export class RibDelta implements EngineDelta {
     if (this.routes !== null) return this.routes;
     const out: { prefix: PrefixKey; best: Route | null }[] = new Array(this.n);
     for (let i = 0; i < out.length; i++) {
-      const prefix = this.prefixes[i];
+      const prefix = this.prefixAt(i);
       const b = this.bestAt(i);
       // A plain Route (6 fields), not a RibRoute view: one per change, garbage once consumed.
       out[i] = { prefix, best: b === null ? null : { peerId: b.peerId, prefix, pathId: b.pathId, attributes: b.attributes, nextHop: b.nextHop, nextHopLinkLocal: b.nextHopLinkLocal } };
@@ -61,11 +93,10 @@ export class RibDelta implements EngineDelta {
 
   forEachLocChange(f: (prefix: PrefixKey, best: RibPath | null, candidates: number) => void): void {
     const n = this.n;
-    const prefixes = this.prefixes;
     const candidates = this.candidates;
     const bests = this.bests;
-    if (bests === null) for (let i = 0; i < n; i++) f(prefixes[i], null, candidates[i]);
-    else for (let i = 0; i < n; i++) f(prefixes[i], bests[i] ?? null, candidates[i]);
+    if (bests === null) for (let i = 0; i < n; i++) f(this.prefixAt(i), null, candidates[i]);
+    else for (let i = 0; i < n; i++) f(this.prefixAt(i), bests[i] ?? null, candidates[i]);
   }
 
   /** Number of Loc-RIB changes, without building them. */

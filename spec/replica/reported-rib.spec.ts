@@ -57,6 +57,15 @@ function run(keys: readonly PrefixKey[], rounds: readonly Round[]): void {
       if (e) exp.add(p);
       else exp.delete(p);
     }
+    // This round's offer of each touched prefix is its last change's best (a later null replaces an earlier route).
+    const last = new Map<PrefixKey, number>();
+    for (const [i, d] of r.changes) last.set(keys[i % keys.length], d);
+    const atOf = new Map<number, number>();
+    for (let at = 0; at < rib.touchedCount; at++) atOf.set(rib.touched[at], at);
+    for (const [p, d] of last) {
+      assert.is(rib.offered(rib.find(p)), d === 0 ? null : routeA, `offer of ${String(p)}`);
+      assert.is(rib.offeredAt(atOf.get(rib.find(p))!), d === 0 ? null : routeA);
+    }
     const touched = new Set(r.changes.map(([i]) => keys[i % keys.length]));
     assert.is(rib.touchedCount, touched.size);
     for (let j = 0; j < rib.touchedCount; j++) assert.ok(touched.has(rib.keyOf(rib.touched[j])));

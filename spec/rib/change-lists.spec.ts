@@ -57,18 +57,21 @@ test('RibDelta and ChangeList give back what was recorded, for any announced siz
 });
 
 test('a withdrawn full table: a million null changes, and more changes than announced past the typed size', () => {
+  // Every 997th key an IPv6 one (a string among typed keys).
+  const key = (i: number): PrefixKey => (i % 997 === 5 ? `2001:0db8:${(i & 0xffff).toString(16).padStart(4, '0')}:0000:0000:0000:0000:0000/48` : i * 64 + 24);
   for (const [room, n] of [[1_000_000, 1_000_000], [5000, 12_000]]) {
     const a = new RibDelta(room);
     const b = new ChangeList(room);
     for (let i = 0; i < n; i++) {
       const x = i % 1000 === 7 ? best(i) : null;
-      a.change(i * 64 + 24, x as unknown as RibPath | null, i % 4);
-      b.record(i * 64 + 24, x as unknown as PathEntry | null, i % 4);
+      a.change(key(i), x as unknown as RibPath | null, i % 4);
+      b.record(key(i), x as unknown as PathEntry | null, i % 4);
     }
     for (const d of [a, b]) {
+      assert.is(d.locRib[12_000 - 1 - 5].prefix, key(12_000 - 1 - 5));
       let i = 0;
       d.forEachLocChange((p, x, c) => {
-        assert.is(p, i * 64 + 24);
+        assert.is(p, key(i));
         assert.is(x === null, i % 1000 !== 7);
         assert.is(c, i % 4);
         i++;
