@@ -412,6 +412,8 @@ interface ChangedPrefixes {
   /** By touch position, for the prefixes listed: the outcome digest after the round, and whether the Loc-RIB entry changed. */
   outcomeAt: Float64Array;
   locChangedAt: Uint8Array;
+  /** By touch position, where a best was reported: its attribute set's digest (resultColumns needs it in key order). */
+  attrsDigestAt: Float64Array;
 }
 
 /** settleTouched's block of rows' fields (one replica per thread: module scratch). */
@@ -433,6 +435,7 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
   const at4 = new Int32Array(count);
   const outcomeAt = new Float64Array(count);
   const locChangedAt = new Uint8Array(count);
+  const attrsDigestAt = new Float64Array(count);
   let n4 = 0;
   const keys6: string[] = [];
   const at6: number[] = [];
@@ -441,6 +444,7 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
   // does not include the prefix) is computed once per run of equal routes.
   let memo: LocBest | null = null;
   let memoD = 0;
+  let memoAd = 0;
   // The rows' fields a block at a time (ReportedRib.gatherTouched), then the block's work on them.
   const keyAt = gatherKey;
   const locAt = gatherLoc;
@@ -458,10 +462,12 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
       if (best !== null) {
         if (memo !== null && best.attributes === memo.attributes && best.peerId === memo.peerId && best.pathId === memo.pathId && best.nextHop === memo.nextHop && best.nextHopLinkLocal === memo.nextHopLinkLocal) d = memoD;
         else {
-          d = digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, digestAttributes(best.attributes));
+          if (memo === null || best.attributes !== memo.attributes) memoAd = digestAttributes(best.attributes);
+          d = digestRoute(best.peerId, best.pathId, best.nextHop, best.nextHopLinkLocal, memoAd);
           memo = best;
           memoD = d;
         }
+        attrsDigestAt[j] = memoAd;
       }
       if (d !== loc) {
         rib.setLocAt(j, best, d, best === offered);
@@ -488,7 +494,7 @@ function settleTouched(s: ReplicaState, counters: { selfCheck: number }, outcome
     }
   }
   s.ribDigest = ribDigest;
-  return { keys4, at4, n4, keys6, at6, outcomeAt, locChangedAt };
+  return { keys4, at4, n4, keys6, at6, outcomeAt, locChangedAt, attrsDigestAt };
 }
 
 interface ResultColumns {
@@ -550,7 +556,7 @@ function resultColumns(rib: ReportedRib, c: ChangedPrefixes, recent: Map<number,
     const attrs = best.attributes;
     if (attrs !== lastAttrs) {
       lastAttrs = attrs;
-      lastAd = digestAttributes(attrs);
+      lastAd = c.attrsDigestAt[at]; // settleTouched's digest of this best's attributes (no WeakMap lookup per prefix)
       recent.set(lastAd, attrs);
     }
     const nh = best.nextHop;

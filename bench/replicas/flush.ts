@@ -11,7 +11,9 @@
  *   set-3                 a ReplicaSet of 3 worker threads (the daemon's default knobs: impl a, b, a), voted: the round
  *                         as the daemon runs it (CPU is then the sum over the threads)
  *
- *   node dist/bench/replicas/flush.js [PREFIXES=1000000] [RUNS=1] [SUBJECTS=engine-a,engine-b,replica-a,replica-b,set-3]
+ *   node dist/bench/replicas/flush.js [PREFIXES=1000000] [RUNS=1] [SUBJECTS=engine-a,engine-b,replica-a,replica-b,set-3] [PEERS=1]
+ *   (PEERS > 1: that many peers announce the same prefixes and the first is removed: every best moves to
+ *   another peer instead of disappearing, and no row is freed)
  *   env: FLUSH_OUT=<name> writes bench/results/<name>.json/.svg (default replicas-flush; the chart also shows
  *        bench/results/<name>-before.json's figures when that file exists);
  *        FLUSH_PROFILE=<file> (one subject, one run): a V8 CPU profile of the removal only (main thread)
@@ -27,7 +29,7 @@ import { writeRound } from '../../lib/replica/mux.js';
 import type { RoundResult } from '../../lib/replica/protocol.js';
 import Piscina from 'piscina';
 import { writeBarChart } from '../chart.js';
-import { benchCodec as codec, benchEngine as engineConfig, benchKnobs, syntheticFeed } from './feed.js';
+import { benchCodec as codec, benchEngine as engineConfig, benchKnobs, interleave, syntheticFeed } from './feed.js';
 
 const SUBJECTS = ['engine-a', 'engine-b', 'replica-a', 'replica-b', 'set-3'] as const;
 type Subject = (typeof SUBJECTS)[number];
@@ -71,16 +73,17 @@ async function timed(f: () => Promise<number> | number): Promise<{ wallMs: numbe
   return { wallMs, cpuMs: (c.user + c.system) / 1000, minorFaults: process.resourceUsage().minorPageFault - f0, changes };
 }
 
-async function measure(subject: Subject, prefixes: number, run: number): Promise<Measure> {
-  const feed = syntheticFeed(prefixes, 1);
+async function measure(subject: Subject, prefixes: number, run: number, peers: number): Promise<Measure> {
+  // K peers announce the same prefixes (each its own AS paths); the first one is removed.
+  const feed = syntheticFeed(prefixes, peers);
   const peer = feed.peers[0];
-  const msgs = feed.feeds[0];
+  const all = interleave(feed);
   const t0 = performance.now();
   let r: { wallMs: number; cpuMs: number; minorFaults: number; changes: number };
   if (subject === 'engine-a' || subject === 'engine-b') {
     const engine = IMPLS[subject === 'engine-a' ? 'a' : 'b']({ ...engineConfig, resolveNextHop: () => ({ igpCost: 0 }) });
-    engine.addPeer(peer);
-    for (const m of msgs) engine.applyUpdate(peer.id, decodeUpdate(m.subarray(19), codec));
+    for (const q of feed.peers) engine.addPeer(q);
+    for (const x of all) engine.applyUpdate(x.peerId, decodeUpdate(x.message.subarray(19), codec));
     const loadWallMs = performance.now() - t0;
     r = await timed(() => {
       const d = engine.removePeer(peer.id);
@@ -96,9 +99,9 @@ async function measure(subject: Subject, prefixes: number, run: number): Promise
     const handle = (await import('../../workers/decision.js')).default;
     const impl = subject === 'replica-a' ? 'a' : 'b';
     await handle({ kind: 'init', replica: 0, engine: engineConfig, knobs: benchKnobs(3)[impl === 'a' ? 0 : 1], direct: false, ribTree: false });
-    await handle({ kind: 'add-peer', round: 0, peer });
-    let round = 1;
-    for (let p = 0; p < msgs.length; p += ROUND) await handle({ kind: 'updates', round: round++, input: writeRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message }))) });
+    let round = 0;
+    for (const q of feed.peers) await handle({ kind: 'add-peer', round: round++, peer: q });
+    for (let p = 0; p < all.length; p += ROUND) await handle({ kind: 'updates', round: round++, input: writeRound(all.slice(p, p + ROUND)) });
     const loadWallMs = performance.now() - t0;
     r = await timed(async () => {
       const res = unwrap(await handle({ kind: 'remove-peer', round: round++, peerId: peer.id }));
@@ -108,8 +111,8 @@ async function measure(subject: Subject, prefixes: number, run: number): Promise
   }
   const set = new ReplicaSet({ engine: engineConfig, replicas: benchKnobs(3), mode: 'continuous-majority', roundDeadlineMs: 120000, maxRoundUpdates: ROUND, ribTree: false });
   await set.start();
-  await set.addPeer(peer);
-  for (let p = 0; p < msgs.length; p += ROUND) await set.applyRound(msgs.slice(p, p + ROUND).map((message) => ({ peerId: peer.id, message })));
+  for (const q of feed.peers) await set.addPeer(q);
+  for (let p = 0; p < all.length; p += ROUND) await set.applyRound(all.slice(p, p + ROUND));
   await set.settle();
   const loadWallMs = performance.now() - t0;
   r = await timed(async () => {
@@ -130,20 +133,21 @@ function unwrap(x: unknown): RoundResult {
 const self = fileURLToPath(import.meta.url);
 
 if (process.env.FLUSH_CHILD) {
-  const [subject, prefixes, run] = process.env.FLUSH_CHILD.split(':');
-  const m = await measure(subject as Subject, Number(prefixes), Number(run));
+  const [subject, prefixes, run, peers] = process.env.FLUSH_CHILD.split(':');
+  const m = await measure(subject as Subject, Number(prefixes), Number(run), Number(peers ?? 1));
   process.send!(m);
   process.exit(0);
 } else {
   const prefixes = Number(process.argv[2] ?? 1_000_000);
   const runs = Number(process.argv[3] ?? 1);
   const subjects = (process.argv[4]?.split(',') ?? SUBJECTS) as Subject[];
+  const peers = Number(process.argv[5] ?? 1);
   for (const s of subjects) if (!SUBJECTS.includes(s)) throw new Error(`unknown subject ${s} (${SUBJECTS.join(', ')})`);
   const results: Measure[] = [];
   for (let run = 1; run <= runs; run++) {
     for (const subject of subjects) {
       const m = await new Promise<Measure>((resolve, reject) => {
-        const child = fork(self, [], { env: { ...process.env, FLUSH_CHILD: `${subject}:${prefixes}:${run}` }, execArgv: ['--expose-gc', '--max-old-space-size=6144'] });
+        const child = fork(self, [], { env: { ...process.env, FLUSH_CHILD: `${subject}:${prefixes}:${run}:${peers}` }, execArgv: ['--expose-gc', '--max-old-space-size=6144'] });
         let got: Measure | null = null;
         child.on('message', (x) => (got = x as Measure));
         child.on('exit', (code) => (got !== null ? resolve(got) : reject(new Error(`${subject}: child exited ${code}`))));
@@ -157,13 +161,13 @@ if (process.env.FLUSH_CHILD) {
     const ms = results.filter((r) => r.subject === subject);
     return { subject, wallMs: median(ms.map((m) => m.wallMs)), cpuMs: median(ms.map((m) => m.cpuMs)), minorFaults: median(ms.map((m) => m.minorFaults)), runs: ms.length };
   });
-  console.log(`\nremoval of a peer with ${prefixes} prefixes, median of ${runs} run(s)`);
+  console.log(`\nremoval of a peer with ${prefixes} prefixes (of ${peers} announcing them), median of ${runs} run(s)`);
   console.log('subject      wall ms   cpu ms  minor faults');
   for (const s of summary) console.log(`${s.subject.padEnd(10)} ${s.wallMs.toFixed(0).padStart(9)} ${s.cpuMs.toFixed(0).padStart(8)} ${String(s.minorFaults).padStart(13)}`);
   const name = process.env.FLUSH_OUT ?? 'replicas-flush';
   const dir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}${name}.json`, JSON.stringify({ prefixes, runs, node: process.version, date: new Date().toISOString(), summary, results }, null, 2) + '\n');
+  writeFileSync(`${dir}${name}.json`, JSON.stringify({ prefixes, peers, runs, node: process.version, date: new Date().toISOString(), summary, results }, null, 2) + '\n');
   // With a <name>-before.json beside it (an earlier tree's run), the chart shows both per subject.
   let before: { subject: string; cpuMs: number }[] = [];
   try {

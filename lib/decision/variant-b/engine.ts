@@ -219,12 +219,17 @@ export class IncrementalEngine implements DecisionEngine {
       for (let i = 0; i < t.end; i++) {
         if (!t.live(i)) continue;
         const c = vals[i];
-        // The usual position (one candidate, no rejected path) is decided here without a list.
-        if (!withRejected && c !== null && !isMany(c)) {
-          if (c.basis.peerId === peerId) this.removePath(f, i, c);
-          continue;
-        }
-        collectPeer(f, i, peerId, mine);
+        // Without rejected paths the peer's paths are among the candidates: one candidate (the usual
+        // position) is decided without a list, several are scanned by index (collectPeer also looks up the
+        // rejected Map and iterates).
+        if (!withRejected && c !== null) {
+          if (!isMany(c)) {
+            if (c.basis.peerId === peerId) this.removePath(f, i, c);
+            continue;
+          }
+          for (let j = 0; j < c.length; j++) if (c[j].basis.peerId === peerId) mine.push(c[j]);
+        } else collectPeer(f, i, peerId, mine);
+        if (mine.length === 0) continue;
         for (let j = 0; j < mine.length; j++) this.removePath(f, i, mine[j]);
         mine.length = 0;
       }
