@@ -239,15 +239,8 @@ export class ReportedRib {
 
   /** setLoc for the row touched at `at`. */
   setLocAt(at: number, best: LocBest | null, digest: number, fromEngine: boolean): void {
-    const row = this.touched[at];
-    const has = best === null ? 0 : 1;
-    if (this.hasBestRow[row] !== has) this.bestCount += has === 1 ? 1 : -1;
-    this.hasBestRow[row] = has;
-    if (fromEngine) {
-      if (this.differing.size > 0) this.differing.delete(row);
-    } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
+    this.recordLoc(this.touched[at], best, digest, fromEngine);
     if (this.offerMark[at] === 1) this.putOffer(at, best);
-    this.loc[row] = digest;
   }
 
   keyOf(row: number): PrefixKey {
@@ -294,13 +287,18 @@ export class ReportedRib {
    * (else it is remembered: a fault or a rescan disagreement). During a round, also the row's offer.
    */
   setLoc(row: number, best: LocBest | null, digest: number, fromEngine: boolean): void {
+    this.recordLoc(row, best, digest, fromEngine);
+    if (this.hasOffer(row)) this.putOffer(this.pos[row], best);
+  }
+
+  /** setLoc without the offer: best count, remembered non-engine best, digest. */
+  private recordLoc(row: number, best: LocBest | null, digest: number, fromEngine: boolean): void {
     const has = best === null ? 0 : 1;
     if (this.hasBestRow[row] !== has) this.bestCount += has === 1 ? 1 : -1;
     this.hasBestRow[row] = has;
     if (fromEngine) {
       if (this.differing.size > 0) this.differing.delete(row);
     } else this.differing.set(row, best === null ? null : routeOf(this.keyOf(row), best));
-    if (this.hasOffer(row)) this.putOffer(this.pos[row], best);
     this.loc[row] = digest;
   }
 

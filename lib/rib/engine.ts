@@ -26,7 +26,7 @@ import { ExportPipeline, exportProfile, type ExportCache, type ExportContext } f
 import { EngineError } from './errors.js';
 import { ImportPipeline, type ImportContext } from './import.js';
 import { LocRibTable, sameBest } from './loc-rib.js';
-import { PrefixMap } from './prefix-map.js';
+import { PrefixMap, grownInt32 } from './prefix-map.js';
 import { RibDelta } from './delta.js';
 import { RibPath, RibRoute, addressKey } from './route.js';
 import type { Imported } from './import.js';
@@ -357,15 +357,8 @@ export class RoutingEngine {
   /** Room for `extra` more touched rows in this batch (grown at once, not by repeated doubling). */
   private reserveTouched(extra: number): void {
     const need = this.touchedCount + extra;
-    if (need <= this.touched.length) return;
-    let cap = this.touched.length * 2;
-    while (cap < need) cap *= 2;
-    const t = new Int32Array(cap);
-    t.set(this.touched.subarray(0, this.touchedCount));
-    this.touched = t;
-    const p = new Int32Array(cap);
-    p.set(this.touchedPrev.subarray(0, this.touchedCount));
-    this.touchedPrev = p;
+    this.touched = grownInt32(this.touched, this.touchedCount, need);
+    this.touchedPrev = grownInt32(this.touchedPrev, this.touchedCount, need);
   }
 
   /**

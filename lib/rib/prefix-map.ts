@@ -366,8 +366,21 @@ function backshiftDelete<T>(keys: Float64Array, vals: { [i: number]: T }, i: num
  * million rows freed at once (a full table withdrawn) costs no JS-array growth and nothing the garbage
  * collector has to trace.
  */
+/**
+ * `a` itself if it holds `need` entries, else a copy of its first `used` entries in an array of twice its
+ * length (doubled again until `need` fits): grown at once, not by repeated doubling.
+ */
+export function grownInt32(a: Int32Array<ArrayBuffer>, used: number, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  let cap = Math.max(1, a.length) * 2;
+  while (cap < need) cap *= 2;
+  const bigger = new Int32Array(cap);
+  bigger.set(a.subarray(0, used));
+  return bigger;
+}
+
 export class IntStack {
-  private items: Int32Array;
+  private items: Int32Array<ArrayBuffer>;
   private n = 0;
 
   constructor(capacity = 64) {
@@ -400,12 +413,6 @@ export class IntStack {
 
   /** Room for `extra` more pushes without growing. */
   reserve(extra: number): void {
-    const need = this.n + extra;
-    if (need <= this.items.length) return;
-    let cap = this.items.length * 2;
-    while (cap < need) cap *= 2;
-    const bigger = new Int32Array(cap);
-    bigger.set(this.items.subarray(0, this.n));
-    this.items = bigger;
+    this.items = grownInt32(this.items, this.n, this.n + extra);
   }
 }

@@ -14,6 +14,17 @@ const key = fc.oneof(
 );
 const op = fc.tuple(fc.constantFrom('set', 'delete', 'get'), key, fc.integer());
 
+/** One set/delete/get on a PrefixIndex and on the reference Map, asserting the index's answer (-1 = absent). */
+function applyIndexOp(m: PrefixIndex, ref: Map<PrefixKey, number>, [o, k, v]: [string, PrefixKey, number]): void {
+  if (o === 'set') {
+    assert.is(m.set(k, v), ref.get(k) ?? -1);
+    ref.set(k, v);
+  } else if (o === 'delete') {
+    assert.is(m.delete(k), ref.get(k) ?? -1);
+    ref.delete(k);
+  } else assert.is(m.get(k), ref.get(k) ?? -1);
+}
+
 test('behaves like a Map (random operation sequences, growth, backward-shift deletion)', () => {
   fc.assert(
     fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
@@ -54,14 +65,8 @@ test('PrefixIndex behaves like a Map of non-negative integers (-1 = absent)', ()
     fc.property(fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'get'), key, fc.nat({ max: 2 ** 31 - 1 })), { maxLength: 600 }), (ops) => {
       const m = new PrefixIndex(2);
       const ref = new Map<PrefixKey, number>();
-      for (const [o, k, v] of ops) {
-        if (o === 'set') {
-          assert.is(m.set(k, v), ref.get(k) ?? -1);
-          ref.set(k, v);
-        } else if (o === 'delete') {
-          assert.is(m.delete(k), ref.get(k) ?? -1);
-          ref.delete(k);
-        } else assert.is(m.get(k), ref.get(k) ?? -1);
+      for (const o of ops) {
+        applyIndexOp(m, ref, o);
         assert.is(m.size, ref.size);
       }
       const seen = new Map<PrefixKey, number>();
@@ -103,15 +108,7 @@ test('PrefixIndex.retain drops exactly the rejected entries and leaves a working
         assert.is(m.size, ref.size);
         for (const [k] of fill) assert.is(m.get(k), ref.get(k) ?? -1, `after retain: ${String(k)}`);
         // Probe runs must be intact for later inserts and backward-shift deletions too.
-        for (const [o, k, v] of after) {
-          if (o === 'set') {
-            assert.is(m.set(k, v), ref.get(k) ?? -1);
-            ref.set(k, v);
-          } else if (o === 'delete') {
-            assert.is(m.delete(k), ref.get(k) ?? -1);
-            ref.delete(k);
-          } else assert.is(m.get(k), ref.get(k) ?? -1);
-        }
+        for (const o of after) applyIndexOp(m, ref, o);
         assert.is(m.size, ref.size);
         for (const [k, v] of ref) assert.is(m.get(k), v);
       },
