@@ -10,7 +10,8 @@
  *
  * After EVERY call: identical delta (same Loc-RIB changes, same per-peer announce/withdraw sets).
  * After EVERY step: identical Loc-RIB, Adj-RIB-Out of every peer, counts, peer ids, and candidates of the
- * changed prefixes. At the end: B's deltas add up to B's Adj-RIB-Outs.
+ * changed prefixes. At the end: B's deltas add up to B's Adj-RIB-Outs; then every peer is removed (each
+ * removal's delta compared) and both Loc-RIBs end empty.
  *
  * Harness shared by differential.spec.ts (fixed seed, the whole slice) and differential-random.spec.ts
  * (random seeds on random peer subsets). Not a spec file itself.
@@ -106,6 +107,8 @@ type Op =
 
 interface Scenario {
   seed: number;
+  /** Nothing may be rejected on import (withoutRejections): no injected ORIGINATOR_ID/CLUSTER_LIST loops. */
+  noLoops?: boolean;
   ourAs: number;
   clusterId: string | undefined;
   alwaysCompareMed: boolean;
@@ -172,6 +175,25 @@ export function arbitraries(p: Pools, peerCount: number, full: boolean): fc.Arbi
   });
 }
 
+/** The import policy with every term accepting (its `set` actions kept) and an accepting default. */
+function accepting(p: Policy): Policy {
+  return { terms: p.terms.map((t) => ({ ...t, action: 'accept' as const })), default: 'accept' };
+}
+
+/**
+ * The scenario with nothing rejected on import: accepting import policies, a private AS that no real path
+ * carries (no AS-path loops), no injected ORIGINATOR_ID/CLUSTER_LIST loops. Random policies almost always
+ * reject something, and an engine may take other paths when a table holds no rejected path (B's removePeer
+ * does): runScenario checks that every path was accepted, so these paths are really exercised.
+ */
+export function withoutRejections(sc: Scenario): Scenario {
+  const plan = (p: PeerPlan): PeerPlan => ({ ...p, importPolicy: accepting(p.importPolicy) });
+  return {
+    ...sc, ourAs: 64512, noLoops: true, peers: sc.peers.map(plan), extra: sc.extra.map(plan),
+    ops: sc.ops.map((o) => (o.t === 'policy' ? { ...o, importPolicy: accepting(o.importPolicy) } : o)),
+  };
+}
+
 // ── building peers and their update streams ─────────────────────────────────────────────────────────
 
 function hash(s: string, salt: number): number {
@@ -208,8 +230,8 @@ function buildPeer(id: number, f: Feed | null, plan: PeerPlan, sc: Scenario, clu
       const h = hash(`${serial++}`, plan.inject);
       const c: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...a };
       if (h % 5 === 0) c.localPref = [80, 100, 120, 500][(h >>> 3) % 4]; // eBGP: must be ignored (RFC 4271 §5.1.5)
-      if (ibgp && h % 13 === 1) c.originatorId = h % 3 === 0 ? ROUTER_ID : `10.9.${(h >>> 8) % 4}.1`;
-      if (ibgp && h % 17 === 2) c.clusterList = h % 2 === 0 ? [clusterId] : ['1.2.3.4', '5.6.7.8'];
+      if (ibgp && !sc.noLoops && h % 13 === 1) c.originatorId = h % 3 === 0 ? ROUTER_ID : `10.9.${(h >>> 8) % 4}.1`;
+      if (ibgp && !sc.noLoops && h % 17 === 2) c.clusterList = h % 2 === 0 ? [clusterId] : ['1.2.3.4', '5.6.7.8'];
       out = Object.freeze(c);
       memo.set(a, out);
     }
@@ -471,6 +493,12 @@ export function runScenario(sc: Scenario, v4: Feed[], v6: Feed[]): void {
       }
     });
   }
+  if (sc.noLoops) {
+    // withoutRejections: every received path must be a candidate in both engines.
+    for (const [name, e] of [['A', A], ['B', B]] as const) {
+      for (const [id, c] of e.counts().perPeer) if (c.accepted !== c.received) fail(`${name}: peer ${id} has ${c.received - c.accepted} rejected paths in a scenario without rejections`);
+    }
+  }
   // 3. Churn.
   const flapped = new Map<PathAttributes, Map<number, PathAttributes>>();
   sc.ops.forEach((op, n) => {
@@ -530,6 +558,15 @@ export function runScenario(sc: Scenario, v4: Feed[], v6: Feed[]): void {
     assert.is(m.size, want.size, `peer ${id}: B's deltas add up to its Adj-RIB-Out`);
     for (const [k, a] of want) if (m.get(k) !== a) fail(`peer ${id} ${formatPrefix(k)}: B's delta mirror differs`);
   }
+  // 5. Every session goes down, in random order (each removal's delta compared): the last removals take
+  // prefixes that only one peer still holds (single-candidate positions); both engines must end empty.
+  step('teardown', () => {
+    for (const lp of shuffle(live.filter((x) => up.has(x.peer.id)))) removePeer(lp, `teardown peer ${lp.peer.id}`);
+  });
+  for (const [name, e] of [['A', A], ['B', B]] as const) {
+    const left = [...e.locRib()].length;
+    if (left !== 0) fail(`${name}: ${left} Loc-RIB entries left after every peer was removed`);
+  }
 }
 
 /** The data: the whole IPv4 jinx slice and the head of the IPv6 slice, with policy pools drawn from both. */
@@ -540,13 +577,13 @@ export async function loadData(): Promise<{ v4: Feed[]; v6: Feed[]; pool: Pools 
 }
 
 /** Generate scenarios with fast-check (seeded) and run each; a failure names the seed and run. */
-export function runSeeded(data: { v4: Feed[]; v6: Feed[]; pool: Pools }, seed: number, runs: number, full: boolean): void {
+export function runSeeded(data: { v4: Feed[]; v6: Feed[]; pool: Pools }, seed: number, runs: number, full: boolean, noRejections = false): void {
   const scenarios = fc.sample(arbitraries(data.pool, data.v4.length + data.v6.length, full), { seed, numRuns: runs });
   scenarios.forEach((sc, i) => {
     try {
-      runScenario(sc, data.v4, data.v6);
+      runScenario(noRejections ? withoutRejections(sc) : sc, data.v4, data.v6);
     } catch (e) {
-      console.error(`  differential failure: fc seed ${seed}, run ${i} (full=${full})`);
+      console.error(`  differential failure: fc seed ${seed}, run ${i} (full=${full}, noRejections=${noRejections})`);
       throw e;
     }
   });

@@ -29,4 +29,12 @@ test(`fixed seed ${FIXED_SEED}: all 35 IPv4 peers + IPv6 head, every call and st
   console.log(`  fixed seed: ${stats.runs} run, ${stats.calls} calls (deltas compared), ${stats.steps} steps (Loc-RIB, every Adj-RIB-Out, counts compared), ${stats.prefixes} Loc-RIB entries compared, ${Date.now() - t0} ms`);
 });
 
+test(`fixed seed ${FIXED_SEED}, nothing rejected on import: 3 runs on peer subsets, every call and step identical in A and B`, () => {
+  const t0 = Date.now();
+  const before = stats.runs;
+  runSeeded(data, FIXED_SEED, 3, false, true);
+  assert.is(stats.runs - before, 3);
+  console.log(`  no rejections: ${stats.runs - before} runs, ${Date.now() - t0} ms`);
+});
+
 test.run();
