@@ -362,11 +362,6 @@ function backshiftDelete<T>(keys: Float64Array, vals: { [i: number]: T }, i: num
 }
 
 /**
- * A stack of non-negative integers (free row numbers) in an Int32Array grown by doubling: pushing a
- * million rows freed at once (a full table withdrawn) costs no JS-array growth and nothing the garbage
- * collector has to trace.
- */
-/**
  * `a` itself if it holds `need` entries, else a copy of its first `used` entries in an array of twice its
  * length (doubled again until `need` fits): grown at once, not by repeated doubling.
  */
@@ -379,6 +374,11 @@ export function grownInt32(a: Int32Array<ArrayBuffer>, used: number, need: numbe
   return bigger;
 }
 
+/**
+ * A stack of non-negative integers (free row numbers) in an Int32Array grown by doubling: pushing a
+ * million rows freed at once (a full table withdrawn) costs no JS-array growth and nothing the garbage
+ * collector has to trace.
+ */
 export class IntStack {
   private items: Int32Array<ArrayBuffer>;
   private n = 0;

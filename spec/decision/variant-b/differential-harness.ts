@@ -107,8 +107,8 @@ type Op =
 
 interface Scenario {
   seed: number;
-  /** Nothing may be rejected on import (withoutRejections): no injected ORIGINATOR_ID/CLUSTER_LIST loops. */
-  noLoops?: boolean;
+  /** Nothing may be rejected on import (withoutRejections): no injected ORIGINATOR_ID/CLUSTER_LIST loops, and every path must end up a candidate. */
+  noRejections?: boolean;
   ourAs: number;
   clusterId: string | undefined;
   alwaysCompareMed: boolean;
@@ -189,7 +189,7 @@ function accepting(p: Policy): Policy {
 export function withoutRejections(sc: Scenario): Scenario {
   const plan = (p: PeerPlan): PeerPlan => ({ ...p, importPolicy: accepting(p.importPolicy) });
   return {
-    ...sc, ourAs: 64512, noLoops: true, peers: sc.peers.map(plan), extra: sc.extra.map(plan),
+    ...sc, ourAs: 64512, noRejections: true, peers: sc.peers.map(plan), extra: sc.extra.map(plan),
     ops: sc.ops.map((o) => (o.t === 'policy' ? { ...o, importPolicy: accepting(o.importPolicy) } : o)),
   };
 }
@@ -230,8 +230,8 @@ function buildPeer(id: number, f: Feed | null, plan: PeerPlan, sc: Scenario, clu
       const h = hash(`${serial++}`, plan.inject);
       const c: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { ...a };
       if (h % 5 === 0) c.localPref = [80, 100, 120, 500][(h >>> 3) % 4]; // eBGP: must be ignored (RFC 4271 §5.1.5)
-      if (ibgp && !sc.noLoops && h % 13 === 1) c.originatorId = h % 3 === 0 ? ROUTER_ID : `10.9.${(h >>> 8) % 4}.1`;
-      if (ibgp && !sc.noLoops && h % 17 === 2) c.clusterList = h % 2 === 0 ? [clusterId] : ['1.2.3.4', '5.6.7.8'];
+      if (ibgp && !sc.noRejections && h % 13 === 1) c.originatorId = h % 3 === 0 ? ROUTER_ID : `10.9.${(h >>> 8) % 4}.1`;
+      if (ibgp && !sc.noRejections && h % 17 === 2) c.clusterList = h % 2 === 0 ? [clusterId] : ['1.2.3.4', '5.6.7.8'];
       out = Object.freeze(c);
       memo.set(a, out);
     }
@@ -493,7 +493,7 @@ export function runScenario(sc: Scenario, v4: Feed[], v6: Feed[]): void {
       }
     });
   }
-  if (sc.noLoops) {
+  if (sc.noRejections) {
     // withoutRejections: every received path must be a candidate in both engines.
     for (const [name, e] of [['A', A], ['B', B]] as const) {
       for (const [id, c] of e.counts().perPeer) if (c.accepted !== c.received) fail(`${name}: peer ${id} has ${c.received - c.accepted} rejected paths in a scenario without rejections`);
